@@ -1,0 +1,25 @@
+"""Where the project's data lives, whether installed editable (repo ``data/``) or as a wheel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def data_dir() -> Path:
+    """The ``data/`` folder: bundled in the wheel as ``_data``, else the repository's."""
+    bundled = _PACKAGE / "_data"
+    return bundled if bundled.is_dir() else _PACKAGE.parent / "data"
+
+
+def schemas_dir() -> Path:
+    return data_dir() / "schemas"
+
+
+def default_queries_file() -> Path:
+    return data_dir() / "queries.json"
+
+
+def reference_model_dir() -> Path:
+    return data_dir() / "reference-model"

@@ -1,0 +1,234 @@
+"""The query suite: load, validate (JSON Schema + semantic checks), fingerprint.
+
+A suite file holds the system prompt, per-category targets and floors, and the queries.
+Every error names the file, the line of the offending query and the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from jsonschema import Draft202012Validator
+
+from punie_eval.errors import QuerySuiteError
+from punie_eval.paths import default_queries_file, schemas_dir
+from punie_eval.registry import ToolRegistry, load_registry
+
+CATEGORIES = (
+    "direct_answers",
+    "single_tool",
+    "tool_identity",
+    "field_access",
+    "cross_tool",
+    "edge_cases",
+    "multi_turn",
+)
+
+
+@dataclass(frozen=True)
+class Turn2:
+    tool: str  # the turn-1 tool whose result is fed back
+    tool_result: Mapping[str, Any]
+    expect: Literal["summary", "chain"]
+    keywords: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    name: str
+    target: float
+    floor: float
+
+
+@dataclass(frozen=True)
+class Query:
+    id: str
+    category: str
+    prompt: str
+    expect: Literal["tool", "prose"]
+    tools: tuple[str, ...] = ()
+    args: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    forbidden_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    keywords: tuple[str, ...] = ()
+    critical: bool = False
+    turn2: Turn2 | None = None
+    families: tuple[str, ...] = ("none",)  # pytest markers: git, lsp, quality, files, none
+
+
+@dataclass(frozen=True)
+class QuerySuite:
+    path: Path
+    name: str
+    version: int
+    system_prompt: str
+    categories: Mapping[str, CategorySpec]
+    queries: tuple[Query, ...]
+    fingerprint: str  # sha256 of the canonical JSON: system prompt, categories, queries
+
+    def by_id(self) -> dict[str, Query]:
+        return {q.id: q for q in self.queries}
+
+
+def _query_line(text: str, query_id: str) -> int:
+    match = re.search(rf'"id"\s*:\s*"{re.escape(query_id)}"', text)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
+def _json_path(parts: list[Any]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "<root>"
+
+
+def _families(query_tools: tuple[str, ...], registry: ToolRegistry) -> tuple[str, ...]:
+    families = sorted({registry.family(t) for t in query_tools})
+    return tuple(families) or ("none",)
+
+
+def _check_field(registry: ToolRegistry, tool: str, dotted: str) -> bool:
+    type_name = registry.tools[tool].returns
+    for part in dotted.split("."):
+        if type_name is None or part not in registry.fields(type_name):
+            return False
+        type_name = registry.item_type(type_name, part)
+    return True
+
+
+def _semantic_errors(raw: Mapping[str, Any], registry: ToolRegistry) -> list[tuple[str, str, str]]:
+    """(query id, field path, problem) for each rule the schema cannot express."""
+    problems: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    categories = raw["categories"]
+    for i, q in enumerate(raw["queries"]):
+        qid, where = q["id"], f"queries[{i}]"
+        if qid in seen:
+            problems.append((qid, f"{where}.id", f"must be unique, got duplicate {qid!r}"))
+        seen.add(qid)
+        if q["category"] not in categories:
+            problems.append(
+                (
+                    qid,
+                    f"{where}.category",
+                    f"must be one of {', '.join(categories)}; got {q['category']!r}",
+                )
+            )
+        named = list(q.get("tools", [])) + list(q.get("turn2", {}).get("tools", []))
+        named += list(q.get("args", {})) + list(q.get("fields", {})) + list(q.get("forbidden_fields", {}))
+        for tool in named:
+            if not registry.is_known(tool):
+                problems.append((qid, f"{where}.tools", f"must name known tools, got {tool!r}"))
+        for key in ("fields", "forbidden_fields"):
+            for tool, names in q.get(key, {}).items():
+                for name in names:
+                    if registry.is_known(tool) and not _check_field(registry, tool, name):
+                        problems.append(
+                            (
+                                qid,
+                                f"{where}.{key}.{tool}",
+                                f"must be fields of {tool}'s result, got {name!r}",
+                            )
+                        )
+        for tool, args in q.get("args", {}).items():
+            if registry.is_known(tool):
+                for arg in args:
+                    if arg not in registry.tool(tool).param_names:
+                        problems.append(
+                            (
+                                qid,
+                                f"{where}.args.{tool}",
+                                f"must be parameters of {tool}, got {arg!r}",
+                            )
+                        )
+        turn2 = q.get("turn2")
+        if turn2 is not None:
+            first = q["tools"][0]
+            result_type = registry.tools[first].returns if registry.is_known(first) else None
+            if result_type is not None:
+                for err in registry.validation_errors(result_type, turn2["tool_result"]):
+                    problems.append((qid, f"{where}.turn2.tool_result", f"must match {result_type}: {err}"))
+    return problems
+
+
+def load_suite(path: Path | None = None, registry: ToolRegistry | None = None) -> QuerySuite:
+    """Read and validate a query suite file; raise QuerySuiteError naming file:line and field."""
+    path = Path(path or default_queries_file())
+    registry = registry or load_registry()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise QuerySuiteError(str(path), "query suite file does not exist") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise QuerySuiteError(str(path), f"cannot be read as UTF-8 text: {err}") from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise QuerySuiteError(f"{path}:{err.lineno}", f"invalid JSON: {err.msg}") from None
+    schema = json.loads((schemas_dir() / "query-suite.json").read_text(encoding="utf-8"))
+    errors = sorted(Draft202012Validator(schema).iter_errors(raw), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        parts = list(err.absolute_path)
+        line = 1
+        if len(parts) >= 2 and parts[0] == "queries" and isinstance(parts[1], int):
+            qid = raw["queries"][parts[1]].get("id", "") if isinstance(raw["queries"][parts[1]], dict) else ""
+            line = _query_line(text, str(qid)) if qid else 1
+        raise QuerySuiteError(f"{path}:{line}", f"{_json_path(parts)}: {err.message}")
+    problems = _semantic_errors(raw, registry)
+    if problems:
+        qid, where, what = problems[0]
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise QuerySuiteError(f"{path}:{_query_line(text, qid)}", f"{where} {what}{more}")
+    canonical = json.dumps(
+        {k: raw[k] for k in ("system_prompt", "categories", "queries")},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return QuerySuite(
+        path=path,
+        name=raw["suite"],
+        version=raw["version"],
+        system_prompt=raw["system_prompt"],
+        categories={
+            name: CategorySpec(name, spec["target"], spec["floor"]) for name, spec in raw["categories"].items()
+        },
+        queries=tuple(_to_query(q, registry) for q in raw["queries"]),
+        fingerprint=hashlib.sha256(canonical.encode()).hexdigest(),
+    )
+
+
+def _to_query(q: Mapping[str, Any], registry: ToolRegistry) -> Query:
+    tools = tuple(q.get("tools", ()))
+    turn2 = None
+    if "turn2" in q:
+        t = q["turn2"]
+        turn2 = Turn2(
+            tool=tools[0],
+            tool_result=t["tool_result"],
+            expect=t["expect"],
+            keywords=tuple(t.get("keywords", ())),
+            tools=tuple(t.get("tools", ())),
+        )
+    all_tools = tools + (turn2.tools if turn2 else ())
+    return Query(
+        id=q["id"],
+        category=q["category"],
+        prompt=q["prompt"],
+        expect=q["expect"],
+        tools=tools,
+        args={k: dict(v) for k, v in q.get("args", {}).items()},
+        fields={k: tuple(v) for k, v in q.get("fields", {}).items()},
+        forbidden_fields={k: tuple(v) for k, v in q.get("forbidden_fields", {}).items()},
+        keywords=tuple(q.get("keywords", ())),
+        critical=bool(q.get("critical", False)),
+        turn2=turn2,
+        families=_families(all_tools, registry),
+    )
