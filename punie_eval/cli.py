@@ -25,7 +25,7 @@ COMMANDS = {
 EXIT_USAGE = 2
 
 
-def _build_parser(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, str | None]:
+def _build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="punie-eval", description=__doc__.splitlines()[0] if __doc__ else None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     chosen = next((a for a in argv if a in COMMANDS), None)
@@ -34,12 +34,12 @@ def _build_parser(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, str | N
         if name == chosen:
             module = importlib.import_module(f"punie_eval.commands.{name.replace('-', '_')}")
             module.add_arguments(cmd_parser)
-    return parser, chosen
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser, chosen = _build_parser(argv)
+    parser = _build_parser(argv)
     args = parser.parse_args(argv)
     module = importlib.import_module(f"punie_eval.commands.{args.command.replace('-', '_')}")
     try:
