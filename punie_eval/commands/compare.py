@@ -1,0 +1,87 @@
+"""``punie-eval compare BASELINE.json CANDIDATE.json``: a verdict for CI.
+
+Prints the text summary and the verdict; optionally writes a Markdown report (for a PR
+comment or ``$GITHUB_STEP_SUMMARY``) and a self-contained HTML page, each atomically.
+Exit codes: promote 0, reject 1, hold 3; usage and data errors 2 (see punie_eval.compare).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+from punie_eval.compare import compare, load_results
+from punie_eval.report import to_html, to_markdown, to_text
+
+
+def probability(text: str) -> float:
+    """argparse type: a number in [0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1, got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text!r}")
+    return value
+
+
+def floor_override(text: str) -> tuple[str, float]:
+    """argparse type: ``CATEGORY=X`` with X in [0, 1]."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"must be CATEGORY=X, got {text!r}")
+    return name.strip(), probability(value)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("baseline", type=Path, metavar="BASELINE.json", help="results of the promoted model")
+    parser.add_argument("candidate", type=Path, metavar="CANDIDATE.json", help="results of the candidate model")
+    parser.add_argument("--force", action="store_true", help="compare even if the suites or scorer versions differ")
+    parser.add_argument(
+        "--min-strict", type=probability, default=0.80, metavar="X", help="overall strict accuracy to promote"
+    )
+    parser.add_argument(
+        "--floor",
+        type=floor_override,
+        action="append",
+        default=[],
+        metavar="CAT=X",
+        help="override a category floor (repeatable)",
+    )
+    parser.add_argument("--alpha", type=probability, default=0.05, metavar="A", help="McNemar significance level")
+    parser.add_argument("--markdown", type=Path, metavar="FILE", help="write a Markdown report here")
+    parser.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report here")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run(args: argparse.Namespace) -> int:
+    comparison = compare(
+        load_results(args.baseline),
+        load_results(args.candidate),
+        force=args.force,
+        min_strict=args.min_strict,
+        floors=dict(args.floor),
+        alpha=args.alpha,
+    )
+    print(to_text(comparison), end="")
+    if args.markdown:
+        write_atomic(args.markdown, to_markdown(comparison))
+        print(f"markdown report: {args.markdown}")
+    if args.html:
+        write_atomic(args.html, to_html(comparison))
+        print(f"html report: {args.html}")
+    return comparison.verdict.exit_code
