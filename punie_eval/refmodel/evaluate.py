@@ -1,0 +1,106 @@
+"""Quick quality and speed checks of a built model on held-out chat records.
+
+This is the build's own yardstick (exact match of the first assistant turn on the valid
+split), independent of the 57-query suite, so a build never tunes on the eval queries.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+Record = Mapping[str, Any]
+_CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    n: int
+    exact: int  # first assistant turn reproduced exactly (stripped)
+    same_kind: int  # tool call iff the target has one
+    same_tools: int  # same set of called names in the code (or prose for prose)
+
+    def as_dict(self) -> dict[str, Any]:
+        n = max(self.n, 1)
+        return {
+            "n": self.n,
+            "exact": round(self.exact / n, 4),
+            "same_kind": round(self.same_kind / n, 4),
+            "same_tools": round(self.same_tools / n, 4),
+        }
+
+
+def first_turns(records: Sequence[Record]) -> list[tuple[list[dict[str, Any]], str]]:
+    """(messages before the first assistant turn, that turn's content) of each record."""
+    pairs = []
+    for record in records:
+        messages = list(record["messages"])
+        for i, message in enumerate(messages):
+            if message.get("role") == "assistant":
+                pairs.append((messages[:i], str(message.get("content") or "")))
+                break
+    return pairs
+
+
+def _called(text: str) -> frozenset[str]:
+    if "<tool_call>" not in text:
+        return frozenset({"<prose>"})
+    return frozenset(_CALLED.findall(text.split("<tool_call>", 1)[1]))
+
+
+def generate_all(
+    model: Any, tokenizer: Any, prompts: Sequence[Sequence[Mapping[str, Any]]], max_tokens: int
+) -> list[str]:
+    """Greedy completions of chat ``prompts`` with one ``batch_generate`` pass."""
+    from mlx_lm import batch_generate
+
+    from punie_eval.refmodel.tokenizer import render
+
+    ids = [render(tokenizer, p, add_generation_prompt=True) for p in prompts]
+    return list(batch_generate(model, tokenizer, ids, max_tokens=max_tokens, verbose=False).texts)
+
+
+def held_out(model_dir: Path, records: Sequence[Record], max_tokens: int = 256) -> HeldOut:
+    from punie_eval.refmodel.architecture import load_model
+
+    model, tokenizer = load_model(model_dir)
+    pairs = first_turns(records)
+    texts = generate_all(model, tokenizer, [p for p, _ in pairs], max_tokens)
+    exact = kind = tools = 0
+    for (_, target), text in zip(pairs, texts, strict=True):
+        exact += text.strip() == target.strip()
+        kind += ("<tool_call>" in text) == ("<tool_call>" in target)
+        tools += _called(text) == _called(target)
+    return HeldOut(len(pairs), exact, kind, tools)
+
+
+def generation_speed(
+    model_dir: Path, prompts: Sequence[Sequence[Mapping[str, Any]]], max_tokens: int = 256
+) -> dict[str, float]:
+    """Seconds and tokens/s for ``prompts``: sequential ``generate`` and one ``batch_generate``."""
+    from mlx_lm import batch_generate, generate
+
+    from punie_eval.refmodel.architecture import load_model
+    from punie_eval.refmodel.tokenizer import render
+
+    model, tokenizer = load_model(model_dir)
+    ids = [render(tokenizer, p, add_generation_prompt=True) for p in prompts]
+    batch_generate(model, tokenizer, ids[:2], max_tokens=8)  # warm-up
+    start = time.perf_counter()
+    batch = batch_generate(model, tokenizer, ids, max_tokens=max_tokens)
+    batch_s = time.perf_counter() - start
+    batch_tokens = sum(len(tokenizer.encode(t)) for t in batch.texts)
+    start = time.perf_counter()
+    seq_texts = [generate(model, tokenizer, p, max_tokens=max_tokens) for p in ids]
+    seq_s = time.perf_counter() - start
+    return {
+        "prompts": len(ids),
+        "batch_s": round(batch_s, 3),
+        "batch_tok_per_s": round(batch_tokens / batch_s, 1),
+        "sequential_s": round(seq_s, 3),
+        "same_text": float(seq_texts == list(batch.texts)),
+    }
