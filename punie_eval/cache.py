@@ -1,0 +1,99 @@
+"""Content-keyed generation cache: one JSON file per response, written atomically.
+
+The key is the sha256 of everything that decides a greedy response: the model's content
+hash (weights, tokenizer, chat template), the messages, the decoding parameters, the mlx and
+mlx-lm versions, the BLAS that ran the matmuls and the backend. Entries live in
+``<cache_dir>/generations/<key[:2]>/<key>.json``; each is written to a temporary file and
+renamed into place, so a reader never sees half an entry. An entry that is unreadable or
+does not match its key is treated as missing and regenerated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from punie_eval.types import Response
+
+CACHE_FORMAT = "punie-eval-generation/1"
+FINISH_REASONS = (None, "stop", "length", "tool_calls")
+
+
+def cache_key(
+    *,
+    model_hash: str,
+    messages: Sequence[Mapping[str, str]],
+    decoding: Mapping[str, Any],
+    versions: Mapping[str, str],
+    blas: str,
+    backend: str,
+) -> str:
+    """sha256 of the canonical JSON of every input that decides the response."""
+    material = {
+        "format": CACHE_FORMAT,
+        "model": model_hash,
+        "messages": [dict(m) for m in messages],
+        "decoding": dict(decoding),
+        "versions": dict(versions),
+        "blas": blas,
+        "backend": backend,
+    }
+    canonical = json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class GenerationCache:
+    """Responses by key under ``root``."""
+
+    root: Path
+
+    def path(self, key: str) -> Path:
+        return self.root / "generations" / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> Response | None:
+        """The cached response, or None when missing, unreadable or not this key's entry."""
+        try:
+            entry = json.loads(self.path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(entry, dict) or entry.get("format") != CACHE_FORMAT or entry.get("key") != key:
+            return None
+        text, reason, tokens = entry.get("text"), entry.get("finish_reason"), entry.get("tokens")
+        if not isinstance(text, str) or reason not in FINISH_REASONS:
+            return None
+        if tokens is not None and (not isinstance(tokens, int) or isinstance(tokens, bool)):
+            return None
+        return Response(text, reason, tokens, bool(entry.get("reconstructed", False)))
+
+    def put(self, key: str, response: Response, meta: Mapping[str, Any] | None = None) -> Path:
+        """Write one entry atomically (temporary file in the same folder, then ``os.replace``)."""
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        entry = {
+            "format": CACHE_FORMAT,
+            "key": key,
+            "text": response.text,
+            "finish_reason": response.finish_reason,
+            "tokens": response.tokens,
+            "reconstructed": response.reconstructed,
+            "meta": dict(meta or {}),
+        }
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:16]}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(entry, fh, ensure_ascii=False, indent=1)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+
+__all__ = ["CACHE_FORMAT", "GenerationCache", "cache_key"]
