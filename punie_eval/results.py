@@ -1,0 +1,199 @@
+"""The results JSON of an evaluation run (format ``punie-eval-results/1``, docs/architecture.md).
+
+query_record(query, score)      one JSON-ready record per query (what travels between
+                                pytest-xdist workers and the controller)
+run_metadata(...)               model, backend, BLAS, decoding, versions, git commit, suite, timings
+build_results(...)              the whole document
+write_results(path, doc)        atomic: a temporary file in the same folder, then os.replace
+read_results(path)              read and check the format; DataError names what is wrong
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+from punie_eval.errors import DataError
+from punie_eval.queries import Query, QuerySuite
+from punie_eval.types import QueryScore, TurnScore
+
+RESULTS_FORMAT = "punie-eval-results/1"
+VERSIONED_PACKAGES = {"mlx": "mlx", "mlx_lm": "mlx-lm", "punie_eval": "punie-eval"}
+QUERY_KEYS = ("id", "category", "families", "critical", "prompt", "soft", "strict", "failure", "turns")
+TURN_KEYS = ("turn", "response", "finish_reason", "diagnosis", "layers", "calls", "field_reads", "codes")
+
+
+def _plain(value: dict[str, Any]) -> dict[str, Any]:
+    """JSON-ready: tuples become lists, anything exotic its repr."""
+    plain: dict[str, Any] = json.loads(json.dumps(value, default=repr))
+    return plain
+
+
+def turn_record(turn: TurnScore) -> dict[str, Any]:
+    return {
+        "turn": turn.turn,
+        "response": turn.response.text,
+        "finish_reason": turn.response.finish_reason,
+        "diagnosis": asdict(turn.diagnosis),
+        "layers": [asdict(layer) for layer in turn.layers],
+        "calls": [asdict(call) for call in turn.calls],
+        "field_reads": [asdict(read) for read in turn.field_reads],
+        "codes": list(turn.codes),
+    }
+
+
+def query_record(query: Query, score: QueryScore | None, error: str | None = None) -> dict[str, Any]:
+    """One query's record; ``score`` None with ``error`` when the query could not be scored."""
+    return _plain(
+        {
+            "id": query.id,
+            "category": query.category,
+            "families": list(query.families),
+            "critical": query.critical,
+            "prompt": query.prompt,
+            "soft": bool(score and score.soft),
+            "strict": bool(score and score.strict),
+            "failure": score.failure if score is not None else f"not scored: {error or 'unknown error'}",
+            "turns": [turn_record(t) for t in score.turns] if score is not None else [],
+        }
+    )
+
+
+def git_commit(cwd: Path | None = None) -> str | None:
+    """The project's current commit, or None outside a git checkout or without git."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=cwd or Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = out.stdout.strip()
+    return commit if out.returncode == 0 and commit else None
+
+
+def package_versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for key, dist in VERSIONED_PACKAGES.items():
+        try:
+            versions[key] = importlib_metadata.version(dist)
+        except importlib_metadata.PackageNotFoundError:
+            versions[key] = None
+    if versions["punie_eval"] is None:
+        from punie_eval import __version__  # not installed: the source tree's version
+
+        versions["punie_eval"] = __version__
+    return versions
+
+
+def run_metadata(
+    *,
+    model: Mapping[str, Any],
+    backend: str,
+    blas: str | None,
+    max_tokens: int,
+    scorer_version: str | None,
+    suite: QuerySuite,
+    started_at: str,
+    generation_s: float | None,
+    total_s: float,
+    model_loads: int | None,
+) -> dict[str, Any]:
+    return _plain(
+        {
+            "model": {"path": model.get("path"), "name": model.get("name"), "hash": model.get("hash")},
+            "backend": backend,
+            "blas": blas,
+            "decoding": {"max_tokens": max_tokens, "temperature": 0.0},
+            "versions": package_versions(),
+            "scorer_version": scorer_version,
+            "git_commit": git_commit(),
+            "suite": {"path": str(suite.path), "name": suite.name, "fingerprint": suite.fingerprint},
+            "started_at": started_at,
+            "timings": {"generation_s": generation_s, "total_s": round(total_s, 3)},
+            "model_loads": model_loads,
+        }
+    )
+
+
+def build_results(
+    records: Iterable[Mapping[str, Any]], metadata: Mapping[str, Any], summary: Mapping[str, Any]
+) -> dict[str, Any]:
+    return {
+        "format": RESULTS_FORMAT,
+        "metadata": dict(metadata),
+        "summary": dict(summary),
+        "queries": [dict(r) for r in records],
+    }
+
+
+def write_results(path: Path, document: Mapping[str, Any]) -> None:
+    """Write atomically: readers see the old file or the complete new one, never a partial one."""
+    path = Path(path)
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _require(where: str, value: Any, keys: Iterable[str], what: str) -> None:
+    if not isinstance(value, dict):
+        raise DataError(where, f"{what} must be an object, got {type(value).__name__}")
+    missing = [k for k in keys if k not in value]
+    if missing:
+        raise DataError(where, f"{what} must have {', '.join(missing)}")
+
+
+def check_results(document: Any, where: str) -> None:
+    """Raise DataError unless ``document`` has the shape of a results file."""
+    _require(where, document, ("format", "metadata", "summary", "queries"), "the document")
+    if document["format"] != RESULTS_FORMAT:
+        raise DataError(where, f"format must be {RESULTS_FORMAT!r}, got {document['format']!r}")
+    _require(where, document["metadata"], ("model", "backend", "suite", "scorer_version"), "metadata")
+    _require(where, document["summary"], ("overall", "categories", "diagnoses"), "summary")
+    if not isinstance(document["queries"], list):
+        raise DataError(where, f"queries must be a list, got {type(document['queries']).__name__}")
+    seen: set[str] = set()
+    for i, query in enumerate(document["queries"]):
+        _require(where, query, QUERY_KEYS, f"queries[{i}]")
+        if not isinstance(query["id"], str) or query["id"] in seen:
+            raise DataError(where, f"queries[{i}].id must be a unique string, got {query['id']!r}")
+        seen.add(query["id"])
+        if not isinstance(query["soft"], bool) or not isinstance(query["strict"], bool):
+            raise DataError(where, f"queries[{i}].soft and .strict must be booleans (id {query['id']!r})")
+        if not isinstance(query["turns"], list):
+            raise DataError(where, f"queries[{i}].turns must be a list (id {query['id']!r})")
+        for j, turn in enumerate(query["turns"]):
+            _require(where, turn, TURN_KEYS, f"queries[{i}].turns[{j}]")
+
+
+def read_results(path: Path | str) -> dict[str, Any]:
+    """Read a results file written by :func:`write_results`, checking its format."""
+    path = Path(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(str(path), "results file does not exist") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise DataError(str(path), f"cannot be read as UTF-8 text: {err}") from None
+    except json.JSONDecodeError as err:
+        raise DataError(f"{path}:{err.lineno}", f"invalid JSON: {err.msg}") from None
+    check_results(document, str(path))
+    return dict(document)
