@@ -30,7 +30,6 @@ errors exit 2 (``punie_eval.cli``).
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,9 +37,8 @@ from typing import Any
 
 from punie_eval.errors import DataError, UsageError
 from punie_eval.queries import CATEGORIES
+from punie_eval.results import check_results, read_results
 from punie_eval.stats import mcnemar_exact, mcnemar_midp, wilson_interval
-
-RESULTS_FORMAT = "punie-eval-results/1"
 
 
 class IncomparableRunsError(DataError):
@@ -152,46 +150,6 @@ class Comparison:
     forced: bool
 
 
-def load_results(path: Path | str) -> dict[str, Any]:
-    """Read a results JSON file; DataError naming the file when it is missing or not JSON."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataError(str(path), "results file does not exist") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise DataError(str(path), f"cannot be read as UTF-8 text: {err}") from None
-    except json.JSONDecodeError as err:
-        raise DataError(f"{path}:{err.lineno}", f"invalid JSON: {err.msg}") from None
-    check_results(data, str(path))
-    if not isinstance(data, dict):  # pragma: no cover - check_results guarantees it
-        raise DataError(str(path), "must be a JSON object")
-    return data
-
-
-def check_results(data: Any, where: str) -> None:
-    """Raise DataError unless ``data`` has the parts of the results format that compare reads."""
-    if not isinstance(data, dict):
-        raise DataError(where, f"must be a JSON object, got {type(data).__name__}")
-    if data.get("format") != RESULTS_FORMAT:
-        raise DataError(where, f"format must be {RESULTS_FORMAT!r}, got {data.get('format')!r}")
-    for key in ("metadata", "summary"):
-        if not isinstance(data.get(key), dict):
-            raise DataError(where, f"{key} must be an object, got {data.get(key)!r}")
-    queries = data.get("queries")
-    if not isinstance(queries, list):
-        raise DataError(where, f"queries must be a list, got {queries!r}")
-    seen: set[str] = set()
-    for i, q in enumerate(queries):
-        if not isinstance(q, dict) or not isinstance(q.get("id"), str) or not isinstance(q.get("category"), str):
-            raise DataError(where, f"queries[{i}] must be an object with string id and category, got {q!r}")
-        if not isinstance(q.get("strict"), bool) or not isinstance(q.get("soft"), bool):
-            raise DataError(where, f"queries[{i}].strict and .soft must be booleans (id {q['id']!r})")
-        if q["id"] in seen:
-            raise DataError(where, f"queries[{i}].id must be unique, got duplicate {q['id']!r}")
-        seen.add(q["id"])
-
-
 def run_info(data: Mapping[str, Any]) -> RunInfo:
     meta = data["metadata"]
     model = meta.get("model") or {}
@@ -234,12 +192,12 @@ def _responses(query: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _floors(candidate: Mapping[str, Any], categories: list[str], overrides: Mapping[str, float]) -> dict[str, float]:
-    unknown = sorted(set(overrides) - set(categories))
+    summary = candidate["summary"].get("categories") or {}
+    unknown = sorted(set(overrides) - set(categories) - set(summary) - set(CATEGORIES))
     if unknown:
         raise UsageError(f"--floor: category must be one of {', '.join(categories)}; got {unknown[0]!r}")
-    summary = candidate["summary"].get("categories") or {}
     floors = {c: float((summary.get(c) or {}).get("floor") or 0.0) for c in categories}
-    floors.update({c: float(v) for c, v in overrides.items()})
+    floors.update({c: float(v) for c, v in overrides.items() if c in floors})  # absent categories: nothing to gate
     return floors
 
 
@@ -365,5 +323,5 @@ def compare_with_baseline(
 ) -> Comparison:
     """For the pytest plugin's ``--baseline FILE``: compare in-memory candidate results with a file."""
     return compare(
-        load_results(baseline_path), candidate, force=force, min_strict=min_strict, floors=floors, alpha=alpha
+        read_results(baseline_path), candidate, force=force, min_strict=min_strict, floors=floors, alpha=alpha
     )

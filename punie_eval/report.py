@@ -187,7 +187,8 @@ _BASE_FILL, _CAND_FILL = "#8c959f", "#0969da"
 def _svg_chart(c: Comparison) -> str:
     """Grouped bars of strict accuracy (baseline, candidate) per category and overall, Wilson whiskers, floors."""
     groups = (*c.categories, c.overall)
-    left, top, plot_h, slot = 48, 40, 260, 124
+    left, top, plot_h = 48, 40, 260
+    slot = max(124.0, (1000 - left - 16) / len(groups))  # at least 1000 wide so the legend fits
     width = left + slot * len(groups) + 16
     height = top + plot_h + 56
     bar_w = 34
@@ -196,12 +197,12 @@ def _svg_chart(c: Comparison) -> str:
         return top + plot_h * (1 - v)
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height}" role="img" '
         f'aria-label="strict accuracy per category, baseline vs candidate" font-family="system-ui,sans-serif">'
     ]
     for tick in range(0, 101, 20):
         ty = y(tick / 100)
-        parts.append(f'<line x1="{left}" y1="{ty:.1f}" x2="{width - 16}" y2="{ty:.1f}" stroke="#eaeef2"/>')
+        parts.append(f'<line x1="{left}" y1="{ty:.1f}" x2="{width - 16:.1f}" y2="{ty:.1f}" stroke="#eaeef2"/>')
         parts.append(
             f'<text x="{left - 6}" y="{ty + 4:.1f}" font-size="11" text-anchor="end" fill="#57606a">{tick}%</text>'
         )
@@ -222,7 +223,7 @@ def _svg_chart(c: Comparison) -> str:
         x0 = left + slot * i + (slot - 2 * bar_w - 6) / 2
         if g is c.overall:
             sep = left + slot * i
-            parts.append(f'<line x1="{sep}" y1="{top}" x2="{sep}" y2="{top + plot_h}" stroke="#afb8c1"/>')
+            parts.append(f'<line x1="{sep:.1f}" y1="{top}" x2="{sep:.1f}" y2="{top + plot_h}" stroke="#afb8c1"/>')
         for j, (side, rate, fill) in enumerate(
             (("baseline", g.baseline_strict, _BASE_FILL), ("candidate", g.candidate_strict, _CAND_FILL))
         ):
@@ -248,17 +249,18 @@ def _svg_chart(c: Comparison) -> str:
                 f'<line class="floor" x1="{x0 - 6:.1f}" y1="{fy:.1f}" x2="{x0 + 2 * bar_w + 12:.1f}" y2="{fy:.1f}" '
                 f'stroke="#cf222e" stroke-width="2" stroke-dasharray="4 2"/>'
             )
+        label = g.name if len(g.name) <= 18 else g.name[:17] + "…"
         weight = ' font-weight="600"' if g is c.overall or g.below_threshold else ""
         colour = "#cf222e" if g.below_threshold else "#1f2328"
         parts.append(
             f'<text x="{left + slot * i + slot / 2:.1f}" y="{top + plot_h + 34}" font-size="12" text-anchor="middle" '
-            f'fill="{colour}"{weight}>{escape(g.name)}</text>'
+            f'fill="{colour}"{weight}>{escape(label)}<title>{escape(g.name)}</title></text>'
         )
         parts.append(
             f'<text x="{left + slot * i + slot / 2:.1f}" y="{top + plot_h + 49}" font-size="11" text-anchor="middle" '
             f'fill="#57606a">n={g.n}</text>'
         )
-    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 16}" y2="{top + plot_h}" stroke="#57606a"/>')
+    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 16:.1f}" y2="{top + plot_h}" stroke="#57606a"/>')
     parts.append("</svg>")
     return "\n".join(parts)
 

@@ -12,8 +12,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from punie_eval.compare import compare, load_results
+from punie_eval.compare import compare
 from punie_eval.report import to_html, to_markdown, to_text
+from punie_eval.results import read_results
 
 
 def probability(text: str) -> float:
@@ -70,8 +71,8 @@ def write_atomic(path: Path, text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     comparison = compare(
-        load_results(args.baseline),
-        load_results(args.candidate),
+        read_results(args.baseline),
+        read_results(args.candidate),
         force=args.force,
         min_strict=args.min_strict,
         floors=dict(args.floor),
