@@ -26,9 +26,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--iters", type=int, default=None, help="training iterations (default 400 tiny, 800 demo)")
     parser.add_argument("--size", choices=("tiny", "demo"), default="tiny", help="model shape (default tiny)")
     parser.add_argument("--force", action="store_true", help="replace OUT (and OUT-q5) if they exist")
+    parser.add_argument(
+        "--record-results",
+        type=Path,
+        metavar="FILE",
+        help="no build: copy the score in an evaluation results JSON of OUT into OUT/manifest.json",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.record_results is not None:
+        from punie_eval.refmodel.build import record_suite_score
+
+        print(json.dumps(record_suite_score(args.out, args.record_results)["overall"]))
+        return 0
     from punie_eval.blas import load_fast_blas
 
     load_fast_blas()  # before anything imports mlx

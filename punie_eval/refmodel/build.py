@@ -221,3 +221,26 @@ def write_manifest(model_dir: Path, manifest: dict[str, Any]) -> None:
 def read_manifest(model_dir: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((model_dir / MANIFEST).read_text(encoding="utf-8"))
     return data
+
+
+def record_suite_score(model_dir: Path, results_file: Path) -> dict[str, Any]:
+    """Copy the summary of a results JSON (an evaluation of ``model_dir``) into its manifest.
+
+    ``manifest.json`` is not part of the model's content hash, so this does not change which
+    cached generations belong to the model.
+    """
+    results = json.loads(results_file.read_text(encoding="utf-8"))
+    summary = results["summary"]
+    metadata = results.get("metadata", {})
+    score = {
+        "overall": summary["overall"],
+        "categories": {name: {k: c[k] for k in ("n", "soft", "strict")} for name, c in summary["categories"].items()},
+        "gate_passed": summary.get("gate", {}).get("passed"),
+        "scorer_version": metadata.get("scorer_version"),
+        "suite": metadata.get("suite", {}).get("fingerprint"),
+        "blas": metadata.get("blas"),
+    }
+    manifest = read_manifest(model_dir)
+    manifest["suite_score"] = score
+    write_manifest(model_dir, manifest)
+    return score
