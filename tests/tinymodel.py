@@ -15,6 +15,8 @@ from pathlib import Path
 
 from punie_eval.blas import load_fast_blas
 from punie_eval.paths import default_queries_file
+from punie_eval.prompts import turn1_messages
+from punie_eval.queries import QuerySuite
 from punie_eval.refmodel.architecture import Shape, init_model, model_config
 from punie_eval.refmodel.tokenizer import IM_END, token_ids, train_tokenizer
 
@@ -57,3 +59,61 @@ def set_extra_eos(model_dir: Path, token_id: int) -> None:
     config = json.loads(path.read_text())
     config["eos_token_id"] = [*config["eos_token_id"], token_id]
     path.write_text(json.dumps(config, indent=2))
+
+
+def teach(model_dir: Path, examples: list[tuple[list[dict[str, str]], str]], *, steps: int = 150) -> float:
+    """Overfit the model on (messages, assistant text) pairs so greedy decoding reproduces them.
+
+    A few hundred Adam steps on a handful of sequences: the model then really emits these
+    answers (tool calls included) and ends them with EOS. Returns the final loss.
+    """
+    load_fast_blas()
+    import mlx.core as mx
+    import mlx.nn as nn
+    import mlx.optimizers as optim
+    from mlx_lm import load
+    from mlx_lm.utils import save_model
+
+    mx.random.seed(0)
+    model, tokenizer = load(str(model_dir))[:2]
+    eos = token_ids(model_dir)[IM_END]
+    rows = []
+    for messages, target in examples:
+        prompt = list(tokenizer.apply_chat_template(messages, add_generation_prompt=True))
+        rows.append((prompt + tokenizer.encode(target, add_special_tokens=False) + [eos], len(prompt)))
+    width = max(len(ids) for ids, _ in rows) - 1
+    inputs = mx.array([ids[:-1] + [0] * (width + 1 - len(ids)) for ids, _ in rows])
+    labels = mx.array([ids[1:] + [0] * (width + 1 - len(ids)) for ids, _ in rows])
+    mask = mx.array([[1.0 if start - 1 <= i < len(ids) - 1 else 0.0 for i in range(width)] for ids, start in rows])
+
+    def loss_fn(m: nn.Module, x: mx.array, y: mx.array, w: mx.array) -> mx.array:
+        return (nn.losses.cross_entropy(m(x), y) * w).sum() / w.sum()
+
+    optimizer = optim.Adam(learning_rate=1e-2)
+    step = nn.value_and_grad(model, loss_fn)
+    loss = mx.array(0.0)
+    for _ in range(steps):
+        loss, grads = step(model, inputs, labels, mask)
+        optimizer.update(model, grads)
+        mx.eval(model.parameters(), optimizer.state, loss)
+    save_model(model_dir, model)
+    return float(loss.item())
+
+
+PREAMBLE = "Let me check.\n"
+PROSE = "I can run tools for you."
+
+
+def taught_answers(suite: QuerySuite) -> dict[str, str]:
+    """Turn-1 answers the taught model gives: a bare call, a preamble + call, and prose."""
+    multi = [q.id for q in suite.queries if q.turn2 is not None]
+    prose = next(q.id for q in suite.queries if q.expect == "prose")
+    return {multi[0]: CALL, multi[1]: PREAMBLE + CALL, prose: PROSE}
+
+
+def build_taught_model(out_dir: Path, suite: QuerySuite, *, seed: int = 1) -> Path:
+    """The tiny model, taught ``taught_answers``; other prompts get random text up to max_tokens."""
+    build_tiny_model(out_dir, seed=seed)
+    by_id = suite.by_id()
+    teach(out_dir, [(turn1_messages(suite, by_id[qid]), text) for qid, text in taught_answers(suite).items()])
+    return out_dir

@@ -1,0 +1,148 @@
+"""mlx backend: one lazy load, batched greedy text equal to sequential, EOS vs max tokens, canary."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tinymodel import PROSE, build_taught_model, taught_answers
+
+from punie_eval.backends.mlx_backend import MlxBackend, canary_indices, check_canary
+from punie_eval.errors import BackendError, ModelError
+from punie_eval.fingerprint import fingerprint
+from punie_eval.prompts import turn1_messages
+from punie_eval.queries import Query, QuerySuite, load_suite
+from punie_eval.types import Response
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def suite() -> QuerySuite:
+    return load_suite()
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory, suite: QuerySuite) -> Path:
+    return build_taught_model(tmp_path_factory.mktemp("tiny") / "model", suite)
+
+
+@pytest.fixture(scope="module")
+def backend(model_dir: Path) -> MlxBackend:
+    return MlxBackend(model_dir)
+
+
+def test_mlx_identity_does_not_load_the_model(model_dir: Path) -> None:
+    """identity() fingerprints the directory and names the BLAS without loading weights."""
+    fresh = MlxBackend(model_dir)
+    identity = fresh.identity()
+    assert (identity.backend, identity.content_hash, fresh.model_loads) == ("mlx", fingerprint(model_dir), 0)
+    assert identity.blas
+    assert set(identity.extra["versions"]) == {"mlx", "mlx_lm"}
+
+
+def test_mlx_loads_the_model_once(model_dir: Path, suite: QuerySuite) -> None:
+    """Several generate calls share one model load."""
+    fresh = MlxBackend(model_dir, canary=0)
+    for query in suite.queries[:2]:
+        fresh.generate([turn1_messages(suite, query)], 8)
+    assert fresh.model_loads == 1
+
+
+def test_mlx_taught_answers_end_on_eos(backend: MlxBackend, suite: QuerySuite) -> None:
+    """Answers that end with EOS before max_tokens have finish reason stop and their token count."""
+    by_id = suite.by_id()
+    answers = taught_answers(suite)
+    responses = backend.generate([turn1_messages(suite, by_id[q]) for q in answers], 128, ids=list(answers))
+    assert [r.text for r in responses] == list(answers.values())
+    assert [r.finish_reason for r in responses] == ["stop"] * len(answers)
+    _, tokenizer = backend.load()
+    prose = responses[list(answers.values()).index(PROSE)]
+    assert prose.tokens == len(tokenizer.encode(PROSE, add_special_tokens=False))
+
+
+def test_mlx_untaught_answers_hit_max_tokens(backend: MlxBackend, suite: QuerySuite) -> None:
+    """Random text with no EOS stops at max_tokens: finish reason length, tokens == max_tokens."""
+    untaught = [q for q in suite.queries if q.id not in taught_answers(suite)][:3]
+    responses = backend.generate([turn1_messages(suite, q) for q in untaught], 12)
+    assert [(r.finish_reason, r.tokens) for r in responses] == [("length", 12)] * 3
+
+
+def test_mlx_batched_equals_sequential_for_every_query(backend: MlxBackend, suite: QuerySuite) -> None:
+    """batch_generate gives exactly the token ids of one-at-a-time generation for all 57 prompts."""
+    prompts = [backend.render(turn1_messages(suite, q)) for q in suite.queries]
+    batched = backend.generate_batch(prompts, 24)
+    sequential = [backend.generate_one(p, 24) for p in prompts]
+    assert batched == sequential
+
+
+def _long_answer(backend: MlxBackend, suite: QuerySuite) -> Query:
+    """A query whose greedy answer runs to at least 20 tokens (no early EOS)."""
+    return next(
+        q
+        for q in suite.queries
+        if backend.generate_batch([backend.render(turn1_messages(suite, q))], 20)[0].finish_reason == "length"
+    )
+
+
+def test_mlx_canary_catches_a_real_divergence(backend: MlxBackend, suite: QuerySuite) -> None:
+    """Sequential text generated with fewer max_tokens than the batch is reported as a divergence."""
+    query = _long_answer(backend, suite)
+    prompt = backend.render(turn1_messages(suite, query))
+    with pytest.raises(BackendError, match=rf"diverged from sequential for query {query.id}: .* at token 16"):
+        check_canary([query.id], backend.generate_batch([prompt], 20), [backend.generate_one(prompt, 16)])
+
+
+class _ShortSequential(MlxBackend):
+    """A backend whose sequential reference really generates 4 tokens fewer than asked."""
+
+    def generate_one(self, prompt: list[int], max_tokens: int):  # type: ignore[no-untyped-def,override]
+        return super().generate_one(prompt, max_tokens - 4)
+
+
+def test_mlx_generate_raises_when_canary_diverges(backend: MlxBackend, model_dir: Path, suite: QuerySuite) -> None:
+    """generate() runs the canary on every call and raises BackendError naming the query."""
+    query = _long_answer(backend, suite)
+    with pytest.raises(BackendError, match=f"batched generation diverged from sequential for query {query.id}"):
+        _ShortSequential(model_dir).generate([turn1_messages(suite, query)], 16, ids=[query.id])
+
+
+@pytest.mark.parametrize(
+    ("lengths", "n", "expected"),
+    [
+        ([5, 9, 7, 3, 8], 3, [1, 3, 2]),
+        ([5, 9], 3, [1, 0]),
+        ([5, 9, 7], 0, []),
+        ([4, 4, 4, 4], 2, [3, 0]),
+    ],
+    ids=["longest-shortest-median", "fewer-prompts", "disabled", "ties"],
+)
+def test_mlx_canary_indices_pick_extremes(lengths: list[int], n: int, expected: list[int]) -> None:
+    """The canary re-checks the longest, the shortest and the median prompt (padding extremes)."""
+    assert canary_indices([[0] * k for k in lengths], n) == expected
+
+
+def test_mlx_missing_model_is_a_model_error(tmp_path: Path) -> None:
+    """A model path that does not exist fails before anything is loaded."""
+    with pytest.raises(ModelError, match="does not exist"):
+        MlxBackend(tmp_path / "missing").identity()
+
+
+def test_mlx_response_has_no_reconstruction(backend: MlxBackend, suite: QuerySuite) -> None:
+    """In-process text is the raw model text, never rebuilt."""
+    (response,) = backend.generate([turn1_messages(suite, suite.queries[0])], 4)
+    assert isinstance(response, Response)
+    assert response.reconstructed is False
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["punie_eval.engine", "punie_eval.backends.mlx_backend", "punie_eval.backends.openai_backend", "punie_eval.cache"],
+)
+def test_mlx_not_imported_by_engine_modules(module: str) -> None:
+    """Importing the engine and backends does not import mlx (it loads lazily, after the BLAS)."""
+    code = f"import sys, {module}; print('mlx' in sys.modules, 'mlx_lm' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
