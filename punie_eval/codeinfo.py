@@ -155,8 +155,9 @@ class _Analyzer:
                 self.env.pop(target.id, None)
         elif isinstance(target, ast.Tuple | ast.List):
             enum = value is not None and value.kind == "enum" and len(target.elts) == 2
-            for i, sub in enumerate(target.elts):
-                self.bind(sub, value.item() if enum and i == 1 and value else None)
+            for i, sub in enumerate(target.elts):  # for i, item in enumerate(r.files)
+                item = Typed(value.tool, value.type_name, value.path) if enum and value else None
+                self.bind(sub, item if i == 1 else None)
         elif isinstance(target, ast.Starred):
             self.bind(target.value, None)
         elif isinstance(target, ast.Attribute | ast.Subscript):
