@@ -175,13 +175,13 @@ def load_suite(path: Path | None = None, registry: ToolRegistry | None = None) -
     schema = json.loads((schemas_dir() / "query-suite.json").read_text(encoding="utf-8"))
     errors = sorted(Draft202012Validator(schema).iter_errors(raw), key=lambda e: list(e.absolute_path))
     if errors:
-        err = errors[0]
-        parts = list(err.absolute_path)
+        first = errors[0]
+        parts = list(first.absolute_path)
         line = 1
         if len(parts) >= 2 and parts[0] == "queries" and isinstance(parts[1], int):
             qid = raw["queries"][parts[1]].get("id", "") if isinstance(raw["queries"][parts[1]], dict) else ""
             line = _query_line(text, str(qid)) if qid else 1
-        raise QuerySuiteError(f"{path}:{line}", f"{_json_path(parts)}: {err.message}")
+        raise QuerySuiteError(f"{path}:{line}", f"{_json_path(parts)}: {first.message}")
     problems = _semantic_errors(raw, registry)
     if problems:
         qid, where, what = problems[0]

@@ -2,15 +2,16 @@
 
 A turn that expects a tool call gets the layers
 
-    gate → extract → syntax → identity (turn 2: chain) → arguments → fields → completeness
+    gate → extract → format → syntax → identity (turn 2: chain) → arguments → fields → completeness
 
-and a turn that expects prose gets ``gate → prose`` (turn 2 summary: ``gate → summary``).
+and a turn that expects prose gets ``gate → format → prose`` (turn 2 summary: ``... → summary``).
 ``gate`` alone is the soft verdict. Every layer is recorded, not only up to the first failure,
 so a report shows everything wrong at once. Layers after ``gate`` look at the code of every
 call that has one, near misses included (a missing ``<tool_call>`` fails ``extract`` but its
 code is still checked); when no call carries code the later layers fail with the reason
-"not reached". Format problems outside the call itself (preamble, trailing text, several
-calls) are reported by the diagnosis and do not fail a layer.
+"not reached". ``format`` fails on the wire-format problems around a call that the seed
+traced the 46% model to (a preamble, trailing text, several calls, no EOS before max tokens,
+a leaked think block): a response that only works after post-processing is not a strict pass.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from punie_eval.parsing import parse_response
 from punie_eval.queries import Query
 from punie_eval.registry import ToolRegistry
 from punie_eval.scoring_rules import binding_problem, keyword_found, read_as, render_call, same_value
-from punie_eval.types import CallSite, CodeInfo, Layer, ParsedResponse, QueryScore, Response, TurnScore
+from punie_eval.types import CallSite, CodeInfo, Diagnosis, Layer, ParsedResponse, QueryScore, Response, TurnScore
 
 SCORER_VERSION = "1"
 FALLBACK = "run_command"
 NOT_REACHED = "not reached: no tool call with code"
+# Labels that fail the format layer; the rest are judged by extract/syntax/gate/prose.
+FORMAT_LABELS = frozenset({"preamble", "trailing_text", "multiple_calls", "max_tokens", "think_leak"})
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,13 @@ def _completeness(sites: Sequence[CallSite], expect: _Expect) -> Layer:
     return Layer("completeness", True, f"all of {', '.join(expect.tools)} called")
 
 
+def _format(diagnosis: Diagnosis) -> Layer:
+    seen = [label for label in (diagnosis.label, *diagnosis.also) if label in FORMAT_LABELS]
+    if seen:
+        return Layer("format", False, f"{', '.join(dict.fromkeys(seen))}: {diagnosis.detail}")
+    return Layer("format", True, "no preamble, trailing text or extra call; ended with EOS")
+
+
 def _tool_turn(
     turn: int, response: Response, parsed: ParsedResponse, expect: _Expect, registry: ToolRegistry
 ) -> TurnScore:
@@ -148,9 +158,9 @@ def _tool_turn(
     codes = tuple(c.code for c in parsed.calls if c.code is not None)
     layers = [_gate_tool(parsed, diagnosis.label, diagnosis.detail)]
     if parsed.calls:
-        layers.append(_extract(parsed))
+        layers += [_extract(parsed), _format(diagnosis)]
     if not codes:
-        names = ["extract"] * (not parsed.calls) + [
+        names = ["extract", "format"] * (not parsed.calls) + [
             "syntax",
             expect.identity_layer,
             "arguments",
@@ -186,7 +196,7 @@ def _prose_turn(turn: int, response: Response, parsed: ParsedResponse, name: str
         body = Layer(name, False, gate.reason if not gate.passed else f"degenerate: repeats {loop!r}")
     else:
         body = _keywords_layer(name, keywords, parsed.prose) or Layer(name, True, "non-empty prose, not degenerate")
-    return TurnScore(turn, response, diagnosis, (gate, body))
+    return TurnScore(turn, response, diagnosis, (gate, _format(diagnosis), body))
 
 
 # ---- public ------------------------------------------------------------------------------------

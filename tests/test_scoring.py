@@ -8,12 +8,12 @@ import pytest
 
 from punie_eval.queries import Query, Turn2
 from punie_eval.registry import load_registry
-from punie_eval.scoring import SCORER_VERSION, needs_turn2, score_query
+from punie_eval.scoring import needs_turn2, score_query
 from punie_eval.scoring_rules import keyword_found, normalise
 from punie_eval.types import Layer, QueryScore, Response
 
 REGISTRY = load_registry()
-TOOL_LAYERS = ["gate", "extract", "syntax", "identity", "arguments", "fields", "completeness"]
+TOOL_LAYERS = ["gate", "extract", "format", "syntax", "identity", "arguments", "fields", "completeness"]
 
 
 def wire(code: str) -> str:
@@ -35,11 +35,6 @@ def score(query: Query, *texts: str, finish: str | None = None) -> QueryScore:
 
 def layer(result: QueryScore, name: str, turn: int = 1) -> Layer:
     return next(x for x in result.turns[turn - 1].layers if x.name == name)
-
-
-def test_scoring_version_is_set() -> None:
-    """The scorer version is recorded with every run."""
-    assert SCORER_VERSION == "1"
 
 
 def test_scoring_strict_pass_records_every_layer() -> None:
@@ -81,6 +76,22 @@ def test_scoring_preamble_reported() -> None:
     """A preamble before the call is reported in the turn's diagnosis."""
     result = score(tool_query(), "Let me investigate.\n\n" + wire('print(git_status(".").clean)'))
     assert (result.turns[0].diagnosis.label, result.turns[0].diagnosis.format_failure) == ("preamble", True)
+
+
+@pytest.mark.parametrize(
+    ("text", "finish", "label"),
+    [
+        ("Let me investigate.\n\n" + wire('print(git_status(".").clean)'), "stop", "preamble"),
+        (wire('print(git_status(".").clean)') + "\nDone, that was easy.", "stop", "trailing_text"),
+        (wire('print(git_status(".").clean)') * 2, "stop", "multiple_calls"),
+        (wire('print(git_status(".").clean)'), "length", "max_tokens"),
+    ],
+    ids=["preamble", "trailing", "two-calls", "no-eos"],
+)
+def test_scoring_format_failure_fails_strict_not_soft(text: str, finish: str, label: str) -> None:
+    """A call wrapped in a format problem passes soft but fails strict at the format layer."""
+    result = score_query(tool_query(), [Response(text, finish_reason=finish)], load_registry())  # type: ignore[arg-type]
+    assert (result.soft, result.strict, label in layer(result, "format").reason) == (True, False, True)
 
 
 def test_scoring_preamble_then_stop_diagnosed() -> None:
@@ -248,7 +259,7 @@ def test_scoring_syntax_error_fails_syntax_layer() -> None:
 def test_scoring_no_call_later_layers_not_reached() -> None:
     """With no call, every layer after the gate fails as not reached."""
     result = score(tool_query(), "The tree is clean.")
-    assert [x.reason for x in result.turns[0].layers[1:]] == ["not reached: no tool call with code"] * 6
+    assert [x.reason for x in result.turns[0].layers[1:]] == ["not reached: no tool call with code"] * 7
 
 
 # ---- prose ------------------------------------------------------------------------------
@@ -307,7 +318,7 @@ def test_scoring_turn2_summary_with_call_fails() -> None:
 def test_scoring_turn2_chain_passes() -> None:
     """The expected next tool, called correctly, passes the chain."""
     result = score(chain_query(), T1_REFS, wire('print(read_file("a.py").splitlines()[0])'))
-    assert ([x.name for x in result.turns[1].layers][3], result.strict) == ("chain", True)
+    assert ([x.name for x in result.turns[1].layers][4], result.strict) == ("chain", True)
 
 
 def test_scoring_turn2_chain_wrong_tool_fails() -> None:
