@@ -1,0 +1,35 @@
+"""``punie-eval audit PATH... [--json] [--queries FILE]``: exit 1 when a data contract is broken."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from punie_eval.audit import audit_files, expand, render
+from punie_eval.leakage import LeakIndex
+from punie_eval.paths import default_queries_file
+from punie_eval.queries import load_suite
+from punie_eval.registry import load_registry
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="chat JSONL files or folders of them")
+    parser.add_argument("--json", action="store_true", help="print the audit as JSON")
+    parser.add_argument(
+        "--queries", type=Path, help="query suite for leakage and the system prompt (default: the bundled one)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    registry = load_registry()
+    queries = args.queries or default_queries_file()
+    suite = load_suite(queries, registry) if args.queries or queries.exists() else None
+    audit = audit_files(
+        expand(args.paths),
+        registry,
+        system_prompt=suite.system_prompt if suite else None,
+        leak_index=LeakIndex((q.id, q.prompt) for q in suite.queries) if suite else None,
+    )
+    print(json.dumps(audit.to_json(), indent=2) if args.json else render(audit))
+    return 0 if audit.ok else 1

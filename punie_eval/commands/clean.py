@@ -1,0 +1,29 @@
+"""``punie-eval clean IN_DIR OUT_DIR [--force] [--only KIND]``: write a cleaned copy of chat JSONL data."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from punie_eval.clean import KINDS, clean_dir
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "in_dir", type=Path, metavar="IN_DIR", help="folder of chat JSONL files (train.jsonl, valid.jsonl, ...)"
+    )
+    parser.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="folder to write the cleaned files to")
+    parser.add_argument("--force", action="store_true", help="replace existing output files")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=KINDS,
+        metavar="KIND",
+        help=f"clean only this kind (repeatable): {', '.join(KINDS)}",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    report = clean_dir(args.in_dir, args.out_dir, force=args.force, only=args.only or KINDS)
+    print("\n".join(report.lines()))
+    return 0
