@@ -10,7 +10,11 @@ Servers parse tool calls out of the text: mlx_lm.server answers ``content: null`
 ``tool_calls``. The wire text the scorer needs is rebuilt from them
 (``Response.reconstructed=True``); text the model wrote around a call survives only as far as
 the server returns it in ``content`` (mlx_lm.server joins text before and after the calls
-there, so it is placed before the calls), and a call the server failed to parse is lost.
+there, so it is placed before the calls), and a call the server failed to parse is lost
+(mlx_lm.server drops it: the response comes back empty with ``reconstructed=True``). Use
+the in-process ``mlx`` backend when near-miss tool calls must be scored exactly.
+``Response.tokens`` is the server's ``completion_tokens`` (mlx_lm.server counts the EOS token,
+the mlx backend does not).
 """
 
 from __future__ import annotations
@@ -195,12 +199,15 @@ class OpenAIBackend:
             raise BackendError(f"{self.root} answered as model {reported!r}, not {self.model!r}; refusing to score")
         text, rebuilt = wire_text(message.get("content"), message.get("tool_calls"))
         usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
-        tokens = usage.get("completion_tokens")
+        tokens = usage.get("completion_tokens") if isinstance(usage.get("completion_tokens"), int) else None
+        # Tokens were generated but no text came back: the server swallowed a tool call it could
+        # not parse (mlx_lm.server drops it with a warning). The raw text is lost; say so.
+        swallowed = not text and bool(tokens)
         return Response(
             text=text,
             finish_reason=_finish_reason(choice.get("finish_reason")),
-            tokens=tokens if isinstance(tokens, int) else None,
-            reconstructed=rebuilt,
+            tokens=tokens,
+            reconstructed=rebuilt or swallowed,
         )
 
     def generate(
