@@ -101,9 +101,7 @@ def summary_lines(result: Tally, min_strict: float, gate: GateResult | None) -> 
     for c in result.categories:
         mark = "" if c.target is None or not c.strict.below(c.target) else "  below target"
         lines.append(f"{c.name:<{width}}  {c.soft!s:<16}{c.strict!s:<16}{_pct(c.target):>7}{_pct(c.floor):>7}{mark}")
-    lines.append(
-        f"{'overall':<{width}}  {result.overall_soft!s:<16}{result.overall_strict!s:<16}{_pct(min_strict):>7}"
-    )
+    lines.append(f"{'overall':<{width}}  {result.overall_soft!s:<16}{result.overall_strict!s:<16}{_pct(min_strict):>7}")
     lines.append("format failures: " + _counts(result.format_failures))
     lines.append("capability failures: " + _counts(result.capability_failures))
     if gate is not None:

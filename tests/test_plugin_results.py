@@ -1,0 +1,103 @@
+"""--results FILE: the run's results JSON, one record per query plus run metadata, readable by read_results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from punie_pytester import mini_project, run
+
+from punie_eval.errors import DataError
+from punie_eval.queries import load_suite
+from punie_eval.results import read_results, write_results
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def document(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    base = mini_project(pytester, monkeypatch)
+    result = run(pytester, *base, "--gate", "--results", "out.json")
+    result.stdout.fnmatch_lines(["results written to out.json"])
+    return read_results(pytester.path / "out.json")
+
+
+def test_plugin_results_one_record_per_query(document: dict[str, object]) -> None:
+    """Every selected query has a record in suite order with its verdicts, failure and turns."""
+    queries = document["queries"]
+    assert isinstance(queries, list)
+    assert [(q["id"], q["soft"], q["strict"]) for q in queries] == [
+        ("status", True, True),
+        ("log", False, False),
+        ("symbols", True, False),
+        ("protocol", True, True),
+    ]
+    log = queries[1]
+    assert log["failure"].startswith("turn 1 gate: ")
+    assert log["turns"][0]["response"] == "I'll show the commits."
+    assert log["turns"][0]["diagnosis"]["label"] == "preamble_then_stop"
+    assert log["turns"][0]["layers"][0]["name"] == "gate"
+
+
+def test_plugin_results_metadata(document: dict[str, object], pytester: pytest.Pytester) -> None:
+    """The metadata names backend, decoding, versions, scorer, suite fingerprint, timings and model loads."""
+    meta = document["metadata"]
+    assert isinstance(meta, dict)
+    assert meta["backend"] == "replay"
+    assert meta["decoding"] == {"max_tokens": 512, "temperature": 0.0}
+    assert set(meta["versions"]) == {"python", "mlx", "mlx_lm", "punie_eval"}
+    assert meta["suite"]["fingerprint"] == load_suite(pytester.path / "mini.json").fingerprint
+    assert meta["model_loads"] == 0
+    assert set(meta["timings"]) == {"generation_s", "total_s"}
+    assert meta["scorer_version"] is not None
+    assert "git_commit" in meta
+
+
+def test_plugin_results_summary_and_gate(document: dict[str, object]) -> None:
+    """The summary holds overall and per-category counts, diagnoses and the gate verdict."""
+    summary = document["summary"]
+    assert isinstance(summary, dict)
+    assert summary["overall"] == {"n": 4, "soft": 3, "strict": 2}
+    assert summary["categories"]["single_tool"] == {"n": 3, "soft": 2, "strict": 1, "target": 0.9, "floor": 0.5}
+    assert summary["diagnoses"] == {"ok": 3, "preamble_then_stop": 1}
+    assert summary["gate"]["passed"] is False
+
+
+def test_results_write_is_atomic_and_round_trips(tmp_path: Path) -> None:
+    """write_results leaves only the target file, and read_results reads back what was written."""
+    doc = {
+        "format": "punie-eval-results/1",
+        "metadata": {"model": {}, "backend": "replay", "suite": {}, "scorer_version": "1"},
+        "summary": {"overall": {}, "categories": {}, "diagnoses": {}},
+        "queries": [],
+    }
+    write_results(tmp_path / "r.json", doc)
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+    assert read_results(tmp_path / "r.json") == doc
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{", "invalid JSON"),
+        (
+            '{"format": "other/1", "metadata": {}, "summary": {}, "queries": []}',
+            "format must be 'punie-eval-results/1'",
+        ),
+        ('{"format": "punie-eval-results/1"}', "the document must have metadata, summary, queries"),
+    ],
+    ids=["not-json", "wrong-format", "missing-parts"],
+)
+def test_results_read_rejects_bad_file(tmp_path: Path, content: str, message: str) -> None:
+    """read_results raises a DataError naming the file and the problem."""
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(DataError, match=message) as err:
+        read_results(path)
+    assert str(path) in str(err.value)
+
+
+def test_results_document_is_json(document: dict[str, object]) -> None:
+    """The whole document survives a JSON round trip unchanged."""
+    assert json.loads(json.dumps(document)) == document
