@@ -48,6 +48,10 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + f"… [{len(text) - limit} more characters]"
 
 
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _mcnemar_line(c: Comparison) -> str:
     m = c.mcnemar
     return (
@@ -73,18 +77,19 @@ def _notes(c: Comparison) -> list[str]:
 
 def to_text(c: Comparison) -> str:
     """A fixed-width summary for a terminal: runs, table, McNemar, flips, notes, then the verdict."""
+    w = max(16, *(len(g.name) + 2 for g in c.categories))
     lines = [
         f"baseline : {c.baseline.model} ({c.baseline.model_hash[:12]})",
         f"candidate: {c.candidate.model} ({c.candidate.model_hash[:12]})",
         f"suite    : {c.candidate.suite} ({c.candidate.fingerprint[:12]}), scorer {c.candidate.scorer_version}",
         "",
-        f"{'category':<16}{'n':>4}  {'baseline strict':<22}{'candidate strict':<22}{'Δ strict':>10}"
+        f"{'category':<{w}}{'n':>4}  {'baseline strict':<22}{'candidate strict':<22}{'Δ strict':>10}"
         f"{'Δ soft':>10}  {'floor':>6}",
     ]
     for g in (*c.categories, c.overall):
         mark = "  BELOW" if g.below_threshold else ""
         lines.append(
-            f"{g.name:<16}{g.n:>4}  {_rate(g.baseline_strict):<22}{_rate(g.candidate_strict):<22}"
+            f"{g.name:<{w}}{g.n:>4}  {_rate(g.baseline_strict):<22}{_rate(g.candidate_strict):<22}"
             f"{_delta(g.strict_delta):>10}{_delta(g.soft_delta):>10}  {_pct(g.threshold):>6}{mark}"
         )
     lines += ["", _mcnemar_line(c)]
@@ -168,7 +173,8 @@ h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d0d7de;padding-bott
 .verdict{border-radius:8px;padding:14px 18px;color:#fff} .verdict ul{margin:6px 0 0;padding-left:20px}
 .runs{color:#57606a;font-size:13px;margin-top:8px}
 table{border-collapse:collapse;width:100%;font-size:13px;font-variant-numeric:tabular-nums}
-th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:right} th:first-child,td:first-child{text-align:left}
+th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:right} td{white-space:nowrap}
+th:first-child,td:first-child{text-align:left}
 th{background:#f6f8fa} tr.overall td{font-weight:600;background:#f6f8fa} td.below{color:#cf222e;font-weight:600}
 .pos{color:#1a7f37} .neg{color:#cf222e}
 .flip{border:1px solid #d0d7de;border-radius:8px;margin:12px 0;overflow:hidden}
@@ -208,16 +214,16 @@ def _svg_chart(c: Comparison) -> str:
         )
     legend = ((_BASE_FILL, f"baseline {c.baseline.model}"), (_CAND_FILL, f"candidate {c.candidate.model}"))
     for i, (fill, label) in enumerate(legend):
-        lx = left + i * 320
+        lx = left + i * 290
         parts.append(f'<rect x="{lx}" y="10" width="12" height="12" fill="{fill}"/>')
-        parts.append(f'<text x="{lx + 18}" y="20" font-size="12">{escape(_cut(label, 44))}</text>')
+        parts.append(f'<text x="{lx + 18}" y="20" font-size="12">{escape(_short(label, 36))}</text>')
     parts.append(
-        f'<line x1="{left + 640}" y1="16" x2="{left + 664}" y2="16" stroke="#cf222e" stroke-width="2" '
-        f'stroke-dasharray="4 2"/><text x="{left + 670}" y="20" font-size="12">floor (overall: gate)</text>'
+        f'<line x1="{left + 580}" y1="16" x2="{left + 604}" y2="16" stroke="#cf222e" stroke-width="2" '
+        f'stroke-dasharray="4 2"/><text x="{left + 610}" y="20" font-size="12">floor (overall: gate)</text>'
     )
     parts.append(
-        f'<path d="M{left + 836} 10v12M{left + 831} 10h10M{left + 831} 22h10" stroke="#1f2328" stroke-width="1.5"/>'
-        f'<text x="{left + 848}" y="20" font-size="12">Wilson 95% interval</text>'
+        f'<path d="M{left + 766} 10v12M{left + 761} 10h10M{left + 761} 22h10" stroke="#1f2328" stroke-width="1.5"/>'
+        f'<text x="{left + 778}" y="20" font-size="12">Wilson 95% interval</text>'
     )
     for i, g in enumerate(groups):
         x0 = left + slot * i + (slot - 2 * bar_w - 6) / 2
@@ -249,7 +255,7 @@ def _svg_chart(c: Comparison) -> str:
                 f'<line class="floor" x1="{x0 - 6:.1f}" y1="{fy:.1f}" x2="{x0 + 2 * bar_w + 12:.1f}" y2="{fy:.1f}" '
                 f'stroke="#cf222e" stroke-width="2" stroke-dasharray="4 2"/>'
             )
-        label = g.name if len(g.name) <= 18 else g.name[:17] + "…"
+        label = _short(g.name, 18)
         weight = ' font-weight="600"' if g is c.overall or g.below_threshold else ""
         colour = "#cf222e" if g.below_threshold else "#1f2328"
         parts.append(
