@@ -1,0 +1,194 @@
+"""Cleaning chat JSONL: each kind of change, safety of the output, and properties over generated data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from punie_eval.clean import clean_dir
+from punie_eval.cli import main
+from punie_eval.corpus.builders import tool_call
+from punie_eval.errors import UsageError
+from punie_eval.jsonl import load_chat, write_jsonl
+from punie_eval.prompts import tool_response
+
+SYSTEM = {"role": "system", "content": "sys"}
+CALL = tool_call('result = git_status(".")\nprint(result.clean)', compact=False)
+RESULT = tool_response("GitStatusResult(success=True, clean=True, file_count=0, files=[], parse_error=None)")
+
+
+def _example(*messages: tuple[str, str]) -> dict[str, Any]:
+    return {"messages": [SYSTEM, *({"role": r, "content": c} for r, c in messages)]}
+
+
+def _clean(
+    tmp_path: Path, train: list[dict[str, Any]], valid: list[dict[str, Any]] | None = None, **kw: Any
+) -> dict[str, list[Any]]:
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_jsonl(src / "train.jsonl", train)
+    if valid is not None:
+        write_jsonl(src / "valid.jsonl", valid)
+    clean_dir(src, out, force=True, **kw)
+    return {p.stem: [r.value for r in load_chat(p)] for p in sorted(out.glob("*.jsonl"))}
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        ([("user", "q"), ("assistant", "Let me investigate.\n\n" + CALL)], [("user", "q"), ("assistant", CALL)]),
+        (
+            [
+                ("user", "q"),
+                ("assistant", "I'll get the git status."),
+                ("user", "Show me the results."),
+                ("assistant", CALL),
+            ],
+            [("user", "q"), ("assistant", CALL)],
+        ),
+        (
+            [("user", "q"), ("assistant", CALL), ("tool", RESULT), ("assistant", "Clean.")],
+            [("user", "q"), ("assistant", CALL), ("user", RESULT), ("assistant", "Clean.")],
+        ),
+        (
+            [("user", "q"), ("assistant", CALL), ("tool", "raw result"), ("assistant", "Done.")],
+            [
+                ("user", "q"),
+                ("assistant", CALL),
+                ("user", "<tool_response>\nraw result\n</tool_response>"),
+                ("assistant", "Done."),
+            ],
+        ),
+        ([("user", "What is a closure?"), ("assistant", "I'll explain: a closure keeps variables.")], None),
+    ],
+    ids=["preamble", "announce-then-stop", "tool-role-wrapped", "tool-role-raw", "prose-untouched"],
+)
+def test_clean_rewrites_messages(
+    tmp_path: Path, messages: list[tuple[str, str]], expected: list[tuple[str, str]] | None
+) -> None:
+    """Each kind of inconsistency is rewritten to the consistent form; prose is left alone."""
+    out = _clean(tmp_path, [_example(*messages)])
+    assert out["train"] == [_example(*(expected if expected is not None else messages))]
+
+
+def test_clean_drops_duplicates_and_overlap(tmp_path: Path) -> None:
+    """Exact duplicates in train and valid examples also in train are dropped."""
+    a, b, c = (_example(("user", q), ("assistant", CALL)) for q in "abc")
+    out = _clean(tmp_path, [a, b, a], [c, b, c])
+    assert out == {"train": [a, b], "valid": [c]}
+
+
+def test_clean_only_preambles_changes_nothing_else(tmp_path: Path) -> None:
+    """--only preambles is the seed's fix alone: announcements, tool roles and duplicates stay."""
+    announce = _example(
+        ("user", "q"), ("assistant", "I'll check."), ("user", "Go."), ("assistant", "Let me look.\n" + CALL)
+    )
+    tool = _example(("user", "q"), ("assistant", CALL), ("tool", RESULT), ("assistant", "ok"))
+    out = _clean(tmp_path, [announce, tool, tool], only=["preambles"])
+    announce["messages"][4]["content"] = CALL
+    assert out["train"] == [announce, tool, tool]
+
+
+def test_clean_refuses_existing_output(tmp_path: Path) -> None:
+    """An existing output file is not replaced without --force."""
+    write_jsonl(tmp_path / "in" / "train.jsonl", [_example(("user", "q"), ("assistant", "a"))])
+    write_jsonl(tmp_path / "out" / "train.jsonl", [])
+    with pytest.raises(UsageError, match="output exists; pass --force"):
+        clean_dir(tmp_path / "in", tmp_path / "out")
+
+
+def test_clean_refuses_input_as_output(tmp_path: Path) -> None:
+    """The output folder may not be the input folder."""
+    write_jsonl(tmp_path / "in" / "train.jsonl", [_example(("user", "q"), ("assistant", "a"))])
+    with pytest.raises(UsageError, match="must differ from the input"):
+        clean_dir(tmp_path / "in", tmp_path / "in", force=True)
+
+
+def test_clean_command_prints_changes_per_kind_and_tool(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The command reports counts per kind and per tool."""
+    write_jsonl(tmp_path / "in" / "train.jsonl", [_example(("user", "q"), ("assistant", "Let me see.\n" + CALL))])
+    assert main(["clean", str(tmp_path / "in"), str(tmp_path / "out")]) == 0
+    assert "preambles    git_status             1" in capsys.readouterr().out
+
+
+def test_clean_remove_preambles_script_is_preambles_only(tmp_path: Path) -> None:
+    """scripts/remove_preambles.py runs the seed's fix (a thin wrapper over clean --only preambles)."""
+    import runpy
+    import sys
+
+    write_jsonl(
+        tmp_path / "in" / "train.jsonl",
+        [_example(("user", "q"), ("assistant", "Sure.\n" + CALL)), _example(("user", "q"), ("assistant", CALL))],
+    )
+    argv, sys.argv = sys.argv, ["remove_preambles.py", str(tmp_path / "in"), str(tmp_path / "out")]
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            runpy.run_path(str(Path(__file__).parents[1] / "scripts" / "remove_preambles.py"), run_name="__main__")
+    finally:
+        sys.argv = argv
+    assert exit_info.value.code == 0
+    assert len(load_chat(tmp_path / "out" / "train.jsonl")) == 2  # duplicates kept
+
+
+# ── properties over generated conversations ──────────────────────────────────
+CODE = st.sampled_from(
+    ['print(typecheck("src/").error_count)', 'r = git_log(".", count=3)\nprint(r.commit_count)', "x = 1"]
+)
+PREAMBLE = st.sampled_from(["", "Let me investigate.\n\n", "I'll look.\n", "  "])
+CALL_MSG = st.builds(lambda p, c, compact: ("assistant", p + tool_call(c, compact)), PREAMBLE, CODE, st.booleans())
+TURN = st.one_of(
+    CALL_MSG,
+    st.tuples(st.just("assistant"), st.sampled_from(["I'll run the tests.", "Prose answer.", "Let me check."])),
+    st.tuples(st.sampled_from(["user", "tool"]), st.sampled_from(["q", RESULT, "Show me the results.", "raw"])),
+)
+EXAMPLES = st.lists(
+    st.lists(TURN, min_size=1, max_size=6).map(lambda ts: _example(("user", "go"), *ts)), min_size=1, max_size=8
+)
+PROPS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _bodies(values: list[dict[str, Any]]) -> list[str]:
+    out = []
+    for value in values:
+        for m in value["messages"]:
+            if m["role"] == "assistant" and "<tool_call>" in m["content"]:
+                out.append(m["content"][m["content"].index("<tool_call>") :])
+    return out
+
+
+@PROPS
+@given(train=EXAMPLES)
+def test_clean_never_modifies_input(tmp_path_factory: pytest.TempPathFactory, train: list[dict[str, Any]]) -> None:
+    """The input files are byte for byte the same after cleaning."""
+    tmp = tmp_path_factory.mktemp("p")
+    write_jsonl(tmp / "in" / "train.jsonl", train)
+    before = (tmp / "in" / "train.jsonl").read_bytes()
+    clean_dir(tmp / "in", tmp / "out")
+    assert (tmp / "in" / "train.jsonl").read_bytes() == before
+
+
+@PROPS
+@given(train=EXAMPLES)
+def test_clean_is_idempotent(tmp_path_factory: pytest.TempPathFactory, train: list[dict[str, Any]]) -> None:
+    """Cleaning cleaned data yields the same bytes."""
+    tmp = tmp_path_factory.mktemp("p")
+    write_jsonl(tmp / "in" / "train.jsonl", train)
+    clean_dir(tmp / "in", tmp / "once")
+    clean_dir(tmp / "once", tmp / "twice")
+    assert (tmp / "twice" / "train.jsonl").read_bytes() == (tmp / "once" / "train.jsonl").read_bytes()
+
+
+@PROPS
+@given(train=EXAMPLES)
+def test_clean_preserves_call_bodies(tmp_path_factory: pytest.TempPathFactory, train: list[dict[str, Any]]) -> None:
+    """Every tool-call body that survives is byte for byte one of the input's bodies."""
+    tmp = tmp_path_factory.mktemp("p")
+    write_jsonl(tmp / "in" / "train.jsonl", train)
+    clean_dir(tmp / "in", tmp / "out", only=["preambles"])
+    out = [r.value for r in load_chat(tmp / "out" / "train.jsonl")]
+    assert _bodies(out) == _bodies(train)
+    assert json.dumps(out).count("<tool_call>") == json.dumps(train).count("<tool_call>")

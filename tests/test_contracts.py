@@ -1,0 +1,121 @@
+"""Each data contract catches its violation: in the mixed corpus, or in a line built to break it."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from punie_eval.contracts import Violation, check_files
+from punie_eval.corpus import SYSTEM_PROMPT
+from punie_eval.corpus.builders import tool_call
+from punie_eval.jsonl import write_jsonl
+from punie_eval.leakage import LeakIndex
+from punie_eval.paths import data_dir
+from punie_eval.queries import load_suite
+from punie_eval.registry import load_registry
+
+CORPUS = data_dir() / "corpus"
+
+
+@cache
+def _corpus_violations(variant: str) -> tuple[Violation, ...]:
+    suite = load_suite()
+    index = LeakIndex((q.id, q.prompt) for q in suite.queries)
+    files = sorted((CORPUS / variant).glob("*.jsonl"))
+    return tuple(check_files(files, load_registry(), system_prompt=suite.system_prompt, leak_index=index))
+
+
+@pytest.mark.parametrize("contract", ["preambles", "announcements", "tool_results", "duplicates"])
+def test_contracts_catch_mixed_corpus_inconsistency(contract: str) -> None:
+    """The mixed corpus breaks the preamble, announce, tool-role and duplicate contracts."""
+    assert any(v.contract == contract for v in _corpus_violations("mixed"))
+
+
+def test_contracts_pass_on_clean_corpus() -> None:
+    """The committed cleaned corpus keeps every contract."""
+    assert _corpus_violations("clean") == ()
+
+
+def _line(assistant: str, user: str = "Lint src/") -> dict[str, Any]:
+    return {
+        "messages": [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": user},
+            {"role": "assistant", "content": assistant},
+        ]
+    }
+
+
+GOOD = tool_call('result = ruff_check("src/")\nprint(result.violation_count)', False)
+
+
+@pytest.mark.parametrize(
+    ("line", "contract", "detail"),
+    [
+        ({"messages": [{"role": "asistant", "content": "x"}]}, "schema", "messages[0].role must be one of"),
+        (
+            {"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]},
+            "system_prompt",
+            "messages[0] must be",
+        ),
+        (_line(GOOD.replace("execute_code", "run_code")), "calls", "malformed call"),
+        (_line(tool_call("result = ruff_check(", False)), "calls", "does not parse"),
+        (_line(tool_call('print(lint_everything("src/"))', False)), "tools", "unknown tool 'lint_everything'"),
+        (
+            _line(tool_call('print(goto_definition("a.py").locations)', False)),
+            "arguments",
+            "goto_definition must get line, column, symbol",
+        ),
+        (
+            _line(tool_call('print(git_log(".", count="5").commit_count)', False)),
+            "arguments",
+            "count=...) must be integer",
+        ),
+        (
+            _line(tool_call('for f in git_status(".").files:\n    print(f.branch)', False)),
+            "fields",
+            "GitFileStatus.branch",
+        ),
+        (_line(GOOD.replace("</tool_call>", "")), "tags", "<tool_call> opened 1 time(s), closed 0"),
+        (_line(GOOD, user="Show the current git status"), "leakage", "exact match"),
+        (_line(GOOD, user="Could you show the current git status, thanks?"), "leakage", "wrapped match"),
+    ],
+    ids=[
+        "schema",
+        "system-prompt",
+        "wrong-function",
+        "syntax",
+        "unknown-tool",
+        "missing-args",
+        "arg-type",
+        "bad-field",
+        "tags",
+        "leak-exact",
+        "leak-near",
+    ],
+)
+def test_contracts_catch_broken_line(tmp_path: Path, line: dict[str, Any], contract: str, detail: str) -> None:
+    """A line built to break one contract is reported under it, with file:line and the field."""
+    write_jsonl(tmp_path / "train.jsonl", [line])
+    index = LeakIndex([("st_git_status", "Show the current git status")])
+    found = [
+        v
+        for v in check_files([tmp_path / "train.jsonl"], load_registry(), system_prompt=SYSTEM_PROMPT, leak_index=index)
+        if v.contract == contract
+    ]
+    assert found
+    assert found[0].where == f"{tmp_path / 'train.jsonl'}:1"
+    assert detail in found[0].detail
+
+
+def test_contracts_find_train_valid_overlap(tmp_path: Path) -> None:
+    """A valid example that is also in train breaks the duplicates contract in valid."""
+    write_jsonl(tmp_path / "train.jsonl", [_line(GOOD)])
+    write_jsonl(tmp_path / "valid.jsonl", [_line(GOOD)])
+    found = check_files([tmp_path / "valid.jsonl", tmp_path / "train.jsonl"], load_registry())
+    assert [(v.contract, v.where.rsplit("/", 1)[1], v.detail) for v in found] == [
+        ("duplicates", "valid.jsonl:1", "also in train (train/valid overlap)")
+    ]

@@ -1,0 +1,113 @@
+"""The generated training corpus: deterministic, committed as generated, covering what the suite asks."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from punie_eval import chatfacts
+from punie_eval.clean import clean_dir
+from punie_eval.corpus import SYSTEM_PROMPT, vocab
+from punie_eval.corpus.writer import write_mixed
+from punie_eval.jsonl import Record, load_chat
+from punie_eval.paths import data_dir
+from punie_eval.queries import load_suite
+from punie_eval.registry import load_registry
+
+CORPUS = data_dir() / "corpus"
+
+
+def _records(variant: str) -> list[Record]:
+    return [r for split in ("train", "valid") for r in load_chat(CORPUS / variant / f"{split}.jsonl")]
+
+
+def _call_tools(records: list[Record]) -> Counter[str]:
+    registry = load_registry()
+    return Counter(
+        t for r in records for m in r.messages if chatfacts.is_call(m) for t in chatfacts.tools_called(m, registry)
+    )
+
+
+@pytest.mark.parametrize("variant", ["mixed", "clean"])
+def test_corpus_regenerates_committed_files_byte_for_byte(tmp_path: Path, variant: str) -> None:
+    """scripts/make_corpus.py reproduces the committed mixed and cleaned corpus exactly."""
+    write_mixed(tmp_path / "mixed")
+    clean_dir(tmp_path / "mixed", tmp_path / "clean")
+    for split in ("train", "valid"):
+        assert (tmp_path / variant / f"{split}.jsonl").read_bytes() == (
+            CORPUS / variant / f"{split}.jsonl"
+        ).read_bytes()
+
+
+def test_corpus_calls_all_fourteen_tools() -> None:
+    """Every tool of the registry is called in the cleaned corpus."""
+    assert set(_call_tools(_records("clean"))) == set(load_registry().tools)
+
+
+@pytest.mark.parametrize("variant", ["mixed", "clean"])
+def test_corpus_starts_every_example_with_the_suite_system_prompt(variant: str) -> None:
+    """The first message of every example is the eval suite's system prompt."""
+    assert load_suite().system_prompt == SYSTEM_PROMPT
+    assert {(r.messages[0]["role"], r.messages[0]["content"]) for r in _records(variant)} == {("system", SYSTEM_PROMPT)}
+
+
+@pytest.mark.parametrize(
+    ("tool", "low", "high"),
+    [
+        ("goto_definition", 0.55, 0.85),
+        ("find_references", 0.55, 0.85),
+        ("read_file", 0.45, 0.8),
+        ("typecheck", 0.0, 0.0),
+        ("ruff_check", 0.0, 0.0),
+        ("pytest_run", 0.0, 0.0),
+        ("git_status", 0.0, 0.0),
+    ],
+    ids=lambda v: str(v),
+)
+def test_corpus_mixed_reproduces_seed_preamble_rates(tool: str, low: float, high: float) -> None:
+    """Mixed: preambles on most LSP-reference/read calls, none on quality or git tools (the seed's shape)."""
+    registry = load_registry()
+    calls = [
+        m
+        for r in _records("mixed")
+        for m in r.messages
+        if chatfacts.is_call(m) and tool in chatfacts.tools_called(m, registry)
+    ]
+    share = sum(bool(chatfacts.preamble(m)) for m in calls) / len(calls)
+    assert low <= share <= high
+
+
+def test_corpus_mixed_has_dozens_of_announce_then_stop_turns() -> None:
+    """Mixed: at least 24 announce-then-stop turns, as in the seed's data."""
+    assert sum(len(chatfacts.announce_turns(r.messages)) for r in _records("mixed")) >= 24
+
+
+def test_corpus_mixed_has_double_wrapped_tool_messages() -> None:
+    """Mixed: some results come in tool-role messages already wrapped in <tool_response>."""
+    assert sum(m["role"] == "tool" and chatfacts.is_tool_result(m) for r in _records("mixed") for m in r.messages) >= 10
+
+
+def test_corpus_clean_sizes() -> None:
+    """The cleaned corpus keeps about 1,500 train and 150 valid examples."""
+    assert (len(load_chat(CORPUS / "clean" / "train.jsonl")), len(load_chat(CORPUS / "clean" / "valid.jsonl"))) == (
+        1500,
+        151,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Run the tests", "Run the tests"), ('say "hi"\n', '"say \\"hi\\"\\n"')],
+    ids=["polite-keeps-text", "py-str-escapes"],
+)
+def test_corpus_vocab_helpers(text: str, expected: str) -> None:
+    """polite() keeps the request inside the wrapping; py_str() writes a valid Python literal."""
+    if expected.startswith('"'):
+        assert vocab.py_str(text) == expected
+        assert eval(expected) == text  # a literal of the same text
+    else:
+        wrapped = vocab.polite(random.Random(3), text)
+        assert text[1:] in wrapped
