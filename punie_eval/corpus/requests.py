@@ -324,6 +324,8 @@ INTENTS: tuple[Intent, ...] = (
             "What does {sym} look like? It's in {file} at line {line}, column {col}",
             "Give me the type info for {sym} in {file}, line {line}, column {col}",
             "Show the docstring of {sym} at {file} line {line} col {col}",
+            "Give me hover info for {sym} ({file}, line {line}, col {col})",
+            "What would the editor show when hovering {sym} in {file} at line {line}, column {col}?",
         ),
         lambda s: f"result = {lsp('hover', s)}\nprint(result.content)",
     ),
@@ -393,6 +395,8 @@ INTENTS: tuple[Intent, ...] = (
             "Query the workspace for {query}",
             "Which module defines the class {query}?",
             "Which files contain symbols matching {query}? Show the file for each match",
+            "Search the codebase for a class called {query}",
+            "Look for a function or class named {query} in the repo",
         ),
         lambda s: (
             f'result = workspace_symbols("{s.query}")\nprint(result.symbol_count)\n'

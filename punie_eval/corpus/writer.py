@@ -11,7 +11,7 @@ from pathlib import Path
 from punie_eval.corpus import builders, mixed
 from punie_eval.corpus.builders import Example
 from punie_eval.corpus.combos import CROSS, chains
-from punie_eval.corpus.requests import IDENTITY, INTENTS
+from punie_eval.corpus.requests import IDENTITY, INTENTS, Intent
 from punie_eval.jsonl import write_jsonl
 from punie_eval.registry import ToolRegistry, load_registry
 
@@ -53,10 +53,13 @@ def _makers(registry: ToolRegistry) -> dict[str, Callable[[random.Random], Examp
     by_name = {i.name: i for i in INTENTS}
     summary_intents = [i for i in INTENTS if i.tools[0] in SUMMARY_TOOLS]
     chain_list = chains(by_name)
+    by_tool: dict[str, list[Intent]] = {}
+    for intent in INTENTS:  # single-tool requests: every tool equally often, then one of its intents
+        by_tool.setdefault(intent.tools[0], []).append(intent)
     return {
         "prose": builders.prose_python,
         "prose_tool": lambda rng: builders.prose_tool(rng, registry),
-        "single": lambda rng: builders.single(rng, rng.choice(INTENTS)),
+        "single": lambda rng: builders.single(rng, rng.choice(by_tool[rng.choice(sorted(by_tool))])),
         "identity": lambda rng: builders.single(rng, rng.choice(IDENTITY)),
         "run_command": builders.run_command,
         "write_file": builders.write_file,
