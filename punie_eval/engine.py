@@ -80,15 +80,11 @@ def make_backend(
     raise UsageError(f"--backend must be one of mlx, openai, replay; got {backend!r}")
 
 
-def has_tool_call(text: str) -> bool:
-    from punie_eval.parsing import parse_response
-
-    return bool(parse_response(text).calls)
-
-
 def needs_turn2(query: Query, turn1: Response) -> bool:
-    """A multi-turn query gets a second turn only when its first turn called a tool."""
-    return query.turn2 is not None and has_tool_call(turn1.text)
+    """A multi-turn query gets a second turn only when its first turn called a tool (the scorer's rule)."""
+    from punie_eval.scoring import needs_turn2 as why_no_turn2
+
+    return why_no_turn2(query, turn1) is None
 
 
 def session_dir(cache_dir: Path | None) -> Path | None:

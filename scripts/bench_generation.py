@@ -1,0 +1,202 @@
+"""Benchmark generation of the 57-query suite on one model: sequential vs batched vs warm cache.
+
+    (a) one prompt at a time with mlx_lm.generate, as the old validation script did
+    (b) all prompts in one mlx_lm.batch_generate call (what the engine does)
+    (c) `pytest evals/` in a subprocess against a cache the engine has just filled
+
+Each BLAS setting runs in its own subprocess, because the BLAS must be chosen before mlx is
+imported (PUNIE_BLAS=reference keeps MLX's bundled reference BLAS).
+
+    .venv/bin/python scripts/bench_generation.py --model data/reference-model --blas both
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
+
+
+def _plugin_args() -> list[str]:
+    """Load the plugin explicitly when punie-eval is not installed (no pytest11 entry point)."""
+    installed = any(ep.value == "punie_eval.plugin" for ep in metadata.entry_points(group="pytest11"))
+    return [] if installed else ["-p", "punie_eval.plugin"]
+
+
+def worker(model: Path, max_tokens: int, run_pytest: bool) -> dict[str, Any]:
+    """Run (a), (b) and (c) in this process; the BLAS is whatever PUNIE_BLAS selects."""
+    from punie_eval.blas import load_fast_blas
+
+    blas = load_fast_blas()
+    import mlx.core as mx
+    from mlx_lm import generate
+
+    from punie_eval.backends.mlx_backend import MlxBackend
+    from punie_eval.engine import collect_responses
+    from punie_eval.prompts import turn1_messages
+    from punie_eval.queries import load_suite
+    from punie_eval.registry import load_registry
+
+    suite = load_suite()
+    backend = MlxBackend(model, canary=0)
+    start = time.perf_counter()
+    model_obj, tokenizer = backend.load()
+    load_s = time.perf_counter() - start
+    prompts = [backend.render(turn1_messages(suite, q)) for q in suite.queries]
+    generate(model_obj, tokenizer, prompts[0], max_tokens=4)  # warm-up: first-call overheads out of (a)
+
+    mx.reset_peak_memory()
+    start = time.perf_counter()
+    sequential = [generate(model_obj, tokenizer, p, max_tokens=max_tokens) for p in prompts]
+    seq_s = time.perf_counter() - start
+    seq_mlx_peak = mx.get_peak_memory() / 2**20
+    seq_rss = _peak_rss_mb()
+
+    mx.reset_peak_memory()
+    start = time.perf_counter()
+    batched = backend.generate_batch(prompts, max_tokens)
+    batch_s = time.perf_counter() - start
+    batch_mlx_peak = mx.get_peak_memory() / 2**20
+    batch_rss = _peak_rss_mb()
+
+    tokens = sum(len(g.token_ids) for g in batched)
+    identical = sum(a == b.text for a, b in zip(sequential, batched, strict=True))
+    # Where the texts differ, compare token ids: mlx_lm.generate's streaming detokenizer and
+    # tokenizer.decode (what batch_generate uses) render some byte tokens differently.
+    differing = [i for i, (a, b) in enumerate(zip(sequential, batched, strict=True)) if a != b.text]
+    same_ids = sum(backend.generate_one(prompts[i], max_tokens).token_ids == batched[i].token_ids for i in differing)
+    result: dict[str, Any] = {
+        "blas": blas,
+        "model": str(model),
+        "prompts": len(prompts),
+        "max_tokens": max_tokens,
+        "load_s": load_s,
+        "tokens": tokens,
+        "stopped_on_eos": sum(g.finish_reason == "stop" for g in batched),
+        "sequential_s": seq_s,
+        "sequential_mlx_peak_mb": seq_mlx_peak,
+        "sequential_rss_mb": seq_rss,
+        "batched_s": batch_s,
+        "batched_mlx_peak_mb": batch_mlx_peak,
+        "batched_rss_mb": batch_rss,
+        "identical": identical,
+        "differing_same_ids": same_ids,
+    }
+    if run_pytest:
+        cache = Path(tempfile.mkdtemp(prefix="punie-bench-cache-"))
+        start = time.perf_counter()
+        filled = collect_responses(
+            suite=suite,
+            queries=suite.queries,
+            backend="mlx",
+            model=model,
+            base_url=None,
+            replay=None,
+            max_tokens=max_tokens,
+            cache_dir=cache,
+            registry=load_registry(),
+        )
+        result["engine_cold_s"] = time.perf_counter() - start
+        result["engine_cold_loads"] = filled.model_loads
+        command = [sys.executable, "-m", "pytest", "evals/", "-q", "-p", "no:cacheprovider", *_plugin_args()]
+        command += ["--model", str(model), "--cache-dir", str(cache), "--max-tokens", str(max_tokens)]
+        start = time.perf_counter()
+        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+        result["pytest_warm_s"] = time.perf_counter() - start
+        result["pytest_rss_mb"] = _peak_rss_mb(resource.RUSAGE_CHILDREN)
+        result["pytest_exit"] = done.returncode
+        tail = [line for line in done.stdout.splitlines() if line.strip()]
+        result["pytest_summary"] = tail[-1] if tail else done.stderr.strip()[-200:]
+    return result
+
+
+def _run_worker(blas: str, args: argparse.Namespace) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    if blas == "off":
+        env["PUNIE_BLAS"] = "reference"
+        env.pop("LD_PRELOAD", None)
+    else:
+        env.pop("PUNIE_BLAS", None)
+    command = [sys.executable, __file__, "--worker", "--model", str(args.model), "--max-tokens", str(args.max_tokens)]
+    command += ["--no-pytest"] if args.no_pytest else []
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"bench worker (BLAS {blas}) failed:\n{done.stderr[-2000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _report(blas: str, r: dict[str, Any]) -> None:
+    n, tokens = r["prompts"], r["tokens"]
+    print(f"== BLAS {blas}: {r['blas']}")
+    print(f"   model {r['model']}  ({n} prompts, max_tokens {r['max_tokens']}, load {r['load_s']:.2f} s)")
+    print(f"   generated {tokens} tokens (batched count, EOS excluded); {r['stopped_on_eos']}/{n} ended on EOS")
+    print(
+        f"   (a) sequential mlx_lm.generate: {r['sequential_s']:7.2f} s  {tokens / r['sequential_s']:8.0f} tok/s"
+        f"  mlx peak {r['sequential_mlx_peak_mb']:.1f} MB, process peak RSS {r['sequential_rss_mb']:.0f} MB"
+    )
+    print(
+        f"   (b) batch_generate:             {r['batched_s']:7.2f} s  {tokens / r['batched_s']:8.0f} tok/s"
+        f"  mlx peak {r['batched_mlx_peak_mb']:.1f} MB, process peak RSS {r['batched_rss_mb']:.0f} MB"
+    )
+    print(f"   speed-up (a)/(b): {r['sequential_s'] / r['batched_s']:.1f}x")
+    print(f"   identical text (a) vs (b): {r['identical']}/{n}", end="")
+    differing = n - r["identical"]
+    if differing:
+        print(
+            f"; of the {differing} differing, {r['differing_same_ids']} have identical token ids "
+            "(detokenizer rendering, not batching)",
+            end="",
+        )
+    print()
+    if "pytest_warm_s" in r:
+        print(
+            f"   engine, cold cache (turn 1 + turn 2 + canary): {r['engine_cold_s']:.2f} s, "
+            f"{r['engine_cold_loads']} model load"
+        )
+        print(
+            f"   (c) pytest evals/, warm cache:  {r['pytest_warm_s']:7.2f} s  (exit {r['pytest_exit']}: "
+            f"{r['pytest_summary']}), peak RSS {r['pytest_rss_mb']:.0f} MB"
+        )
+        print(f"   ratio (a)/(c): {r['sequential_s'] / r['pytest_warm_s']:.2f}x")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--model", type=Path, help="MLX model directory (default: data/reference-model)")
+    parser.add_argument("--blas", choices=("on", "off", "both"), default="on", help="fast BLAS on, off, or both")
+    parser.add_argument("--max-tokens", type=int, default=256, help="new tokens per prompt (default 256)")
+    parser.add_argument("--no-pytest", action="store_true", help="skip (c), the warm-cache pytest run")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.model is None:
+        from punie_eval.paths import reference_model_dir
+
+        args.model = reference_model_dir()
+    if not (args.model / "config.json").is_file():
+        parser.error(f"--model must be an MLX model directory, got {str(args.model)!r}")
+    args.model = args.model.resolve()
+    if args.worker:
+        print(json.dumps(worker(args.model, args.max_tokens, not args.no_pytest)))
+        return 0
+    for blas in ("on", "off") if args.blas == "both" else (args.blas,):
+        _report(blas, _run_worker(blas, args))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
