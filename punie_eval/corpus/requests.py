@@ -424,6 +424,8 @@ INTENTS: tuple[Intent, ...] = (
             "Show me what's modified or untracked",
             "Have I left anything uncommitted?",
             "Tell me the state of the repository",
+            "Have I forgotten to commit something?",
+            "Is any of my work still uncommitted?",
         ),
         _fmt(STATUS_LIST),
         default_dir=".",
