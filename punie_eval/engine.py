@@ -123,7 +123,7 @@ class _Pass:
     ) -> None:
         self.backend = backend
         self.identity = identity
-        self.store = store if identity.content_hash is not None and identity.backend != "replay" else None
+        self.store = store
         self.max_tokens = max_tokens
         self.hits = 0
         self.generated = 0
@@ -132,7 +132,7 @@ class _Pass:
     def key(self, messages: Conversation) -> str:
         versions = self.identity.extra.get("versions", {})
         return cache_key(
-            model_hash=str(self.identity.content_hash),
+            model_hash=self.identity.content_hash or f"unhashed:{self.identity.model_path}",
             messages=messages,
             decoding={"max_tokens": self.max_tokens, "temperature": 0.0},
             versions=versions if isinstance(versions, dict) else {},
@@ -193,7 +193,12 @@ def collect_responses(
         raise UsageError(f"--max-tokens must be a positive integer, got {max_tokens!r}")
     chosen = make_backend(backend, model=model, base_url=base_url, replay=replay, cache_dir=cache_dir)
     identity = chosen.identity()
-    shared = None if backend == "replay" else session_dir(cache_dir)
+    if backend == "replay":
+        shared = None  # reading a file: nothing to share or cache
+    elif identity.content_hash is None:
+        shared = session_dir(None)  # no content hash (remote model name): share within this run only
+    else:
+        shared = session_dir(cache_dir)
     store = GenerationCache(shared) if shared is not None else None
     run = _Pass(chosen, identity, store, max_tokens)
     with _locked(shared, progress):

@@ -115,6 +115,7 @@ def worker(model: Path, max_tokens: int, run_pytest: bool) -> dict[str, Any]:
         result["engine_cold_loads"] = filled.model_loads
         command = [sys.executable, "-m", "pytest", "evals/", "-q", "-p", "no:cacheprovider", *_plugin_args()]
         command += ["--model", str(model), "--cache-dir", str(cache), "--max-tokens", str(max_tokens)]
+        command += ["--results", str(cache / "results.json")]
         start = time.perf_counter()
         done = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
         result["pytest_warm_s"] = time.perf_counter() - start
@@ -122,6 +123,11 @@ def worker(model: Path, max_tokens: int, run_pytest: bool) -> dict[str, Any]:
         result["pytest_exit"] = done.returncode
         tail = [line for line in done.stdout.splitlines() if line.strip()]
         result["pytest_summary"] = tail[-1] if tail else done.stderr.strip()[-200:]
+        try:
+            meta = json.loads((cache / "results.json").read_text())["metadata"]
+            result["pytest_model_loads"] = meta.get("model_loads")
+        except (OSError, ValueError, KeyError):
+            result["pytest_model_loads"] = "unknown (no results file)"
     return result
 
 
@@ -170,7 +176,7 @@ def _report(blas: str, r: dict[str, Any]) -> None:
         )
         print(
             f"   (c) pytest evals/, warm cache:  {r['pytest_warm_s']:7.2f} s  (exit {r['pytest_exit']}: "
-            f"{r['pytest_summary']}), peak RSS {r['pytest_rss_mb']:.0f} MB"
+            f"{r['pytest_summary']}), model loads {r['pytest_model_loads']}, peak RSS {r['pytest_rss_mb']:.0f} MB"
         )
         print(f"   ratio (a)/(c): {r['sequential_s'] / r['pytest_warm_s']:.2f}x")
 
