@@ -13,9 +13,11 @@ Heavy modules (engine, scoring, mlx) are imported inside fixtures, so ``pytest -
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import time
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -222,9 +224,22 @@ def punie_responses(
             max_tokens=o.max_tokens,
             cache_dir=o.cache_dir,
             registry=punie_registry,
+            progress=_progress_writer(request.config),
         )
     except PunieEvalError as err:
         pytest.fail(f"generation failed: {err}", pytrace=False)
+
+
+def _progress_writer(config: pytest.Config) -> Callable[[str], None]:
+    """Progress lines that bypass output capture, so they reach CI logs (also from xdist workers)."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+
+    def write(line: str) -> None:
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+
+    return write
 
 
 def _session_facts(responses: SessionResponses) -> dict[str, Any]:
