@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 
 from punie_eval.errors import QuerySuiteError
 from punie_eval.paths import default_queries_file, schemas_dir
@@ -158,20 +158,42 @@ def _semantic_errors(raw: Mapping[str, Any], registry: ToolRegistry) -> list[tup
     return problems
 
 
+def _read_text(path: Path) -> str:
+    """The file as text; a UTF-8 byte order mark is dropped, invalid UTF-8 is named by line."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise QuerySuiteError(str(path), "query suite file does not exist") from None
+    except OSError as err:
+        raise QuerySuiteError(str(path), f"cannot be read: {err.strerror or err}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise QuerySuiteError(
+            f"{path}:{line}", f"file must be UTF-8, got byte {data[err.start]:#04x} at offset {err.start}"
+        ) from None
+
+
+def _schema_message(error: ValidationError) -> str:
+    """jsonschema's message with the offending value shortened (it starts with the value's repr)."""
+    shown = repr(error.instance)
+    if len(shown) > 80 and error.message.startswith(shown):
+        return shown[:75] + "..." + error.message[len(shown) :]
+    return error.message
+
+
 def load_suite(path: Path | None = None, registry: ToolRegistry | None = None) -> QuerySuite:
     """Read and validate a query suite file; raise QuerySuiteError naming file:line and field."""
     path = Path(path or default_queries_file())
     registry = registry or load_registry()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise QuerySuiteError(str(path), "query suite file does not exist") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise QuerySuiteError(str(path), f"cannot be read as UTF-8 text: {err}") from None
+    text = _read_text(path)
+    if not text.strip():
+        raise QuerySuiteError(f"{path}:1", "file must hold a JSON object, got an empty file")
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as err:
-        raise QuerySuiteError(f"{path}:{err.lineno}", f"invalid JSON: {err.msg}") from None
+        raise QuerySuiteError(f"{path}:{err.lineno}", f"invalid JSON: {err.msg} at column {err.colno}") from None
     schema = json.loads((schemas_dir() / "query-suite.json").read_text(encoding="utf-8"))
     errors = sorted(Draft202012Validator(schema).iter_errors(raw), key=lambda e: list(e.absolute_path))
     if errors:
@@ -181,7 +203,7 @@ def load_suite(path: Path | None = None, registry: ToolRegistry | None = None) -
         if len(parts) >= 2 and parts[0] == "queries" and isinstance(parts[1], int):
             qid = raw["queries"][parts[1]].get("id", "") if isinstance(raw["queries"][parts[1]], dict) else ""
             line = _query_line(text, str(qid)) if qid else 1
-        raise QuerySuiteError(f"{path}:{line}", f"{_json_path(parts)}: {first.message}")
+        raise QuerySuiteError(f"{path}:{line}", f"{_json_path(parts)}: {_schema_message(first)}")
     problems = _semantic_errors(raw, registry)
     if problems:
         qid, where, what = problems[0]
