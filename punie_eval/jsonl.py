@@ -3,13 +3,15 @@
 Every problem is a ``DataError("file:line", "<field> must be <rule>, got <value>")``. Reading
 never stops at the first bad line: each line is checked on its own, so one invalid JSON line
 does not hide the others. Handles an empty file, a UTF-8 BOM, invalid UTF-8, a line that is an
-array, blank lines and very long lines (values in messages are shortened).
+array, blank lines, very long lines (values in messages are shortened) and lone surrogates
+(``"\\udc80"`` escapes: valid JSON, but no tokenizer can encode them).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ ROLES = ("system", "user", "assistant", "tool")
 BOM = b"\xef\xbb\xbf"
 TOP_KEYS = ("messages", "tools")  # what mlx-lm's ChatDataset reads from a chat line
 MESSAGE_KEYS = ("role", "content")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # only from JSON escapes: UTF-8 cannot encode them
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,23 @@ def line_problems(value: Any) -> list[str]:
         role = message.get("role")
         if role not in ROLES:
             problems.append(f"{where}.role must be one of {', '.join(ROLES)}; got {_short(role)}")
-        if not isinstance(message.get("content"), str):
-            problems.append(f"{where}.content must be a string, got {_short(message.get('content'))}")
+        content = message.get("content")
+        if not isinstance(content, str):
+            problems.append(f"{where}.content must be a string, got {_short(content)}")
+        elif (lone := _SURROGATE.search(content)) is not None:
+            problems.append(
+                f"{where}.content must be valid Unicode, got a lone surrogate {lone.group()!r} at offset {lone.start()}"
+            )
     return problems
+
+
+def escape_surrogates(text: str) -> str:
+    """JSON text (``ensure_ascii=False``) with lone surrogates written as ``\\uXXXX`` escapes.
+
+    A string holding a lone surrogate (an escaped one in a server's JSON, say) cannot be encoded
+    as UTF-8; escaped, the file is valid UTF-8 and reads back to the same string.
+    """
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def read_chat(path: Path) -> tuple[list[Record], list[DataError]]:
@@ -125,7 +142,7 @@ def load_chat(path: Path) -> list[Record]:
 
 def dumps(record: Mapping[str, Any]) -> str:
     """One JSONL line, key order as given, UTF-8 kept readable: the byte-stable output format."""
-    return json.dumps(record, ensure_ascii=False) + "\n"
+    return escape_surrogates(json.dumps(record, ensure_ascii=False)) + "\n"
 
 
 def write_jsonl(path: Path, records: Iterable[Mapping[str, Any]]) -> None:
