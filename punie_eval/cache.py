@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from punie_eval.jsonl import escape_surrogates
 from punie_eval.types import Response
 
 CACHE_FORMAT = "punie-eval-generation/1"
@@ -88,7 +89,7 @@ class GenerationCache:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:16]}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(entry, fh, ensure_ascii=False, indent=1)
+                fh.write(escape_surrogates(json.dumps(entry, ensure_ascii=False, indent=1)))
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

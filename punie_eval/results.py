@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from punie_eval.errors import DataError
+from punie_eval.jsonl import escape_surrogates
 from punie_eval.queries import Query, QuerySuite
 from punie_eval.types import QueryScore, TurnScore
 
@@ -142,7 +143,7 @@ def build_results(
 def write_results(path: Path, document: Mapping[str, Any]) -> None:
     """Write atomically: readers see the old file or the complete new one, never a partial one."""
     path = Path(path)
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    text = escape_surrogates(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"  # raw model text
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
