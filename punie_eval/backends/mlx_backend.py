@@ -102,8 +102,13 @@ class MlxBackend:
 
             try:
                 loaded = load(str(self.model_dir))
-            except (OSError, ValueError, KeyError) as err:
+            except Exception as err:  # mlx_lm/mlx raise OSError, ValueError, KeyError, RuntimeError, ...
                 raise ModelError(f"{self.model_dir}: cannot be loaded by mlx_lm: {err}") from err
+            if not getattr(loaded[1], "has_chat_template", True):
+                raise ModelError(
+                    f"{self.model_dir}: tokenizer must have a chat template (tokenizer_config.json "
+                    "chat_template or chat_template.jinja), got none"
+                )
             self._model, self._tokenizer = loaded[0], loaded[1]
             self._loads += 1
         return self._model, self._tokenizer
