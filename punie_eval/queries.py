@@ -177,10 +177,10 @@ def _read_text(path: Path) -> str:
 
 def _schema_message(error: ValidationError) -> str:
     """jsonschema's message with the offending value shortened (it starts with the value's repr)."""
-    shown = repr(error.instance)
-    if len(shown) > 80 and error.message.startswith(shown):
-        return shown[:75] + "..." + error.message[len(shown) :]
-    return error.message
+    shown, message = repr(error.instance), str(error.message)
+    if len(shown) > 80 and message.startswith(shown):
+        return shown[:75] + "..." + message[len(shown) :]
+    return message
 
 
 def load_suite(path: Path | None = None, registry: ToolRegistry | None = None) -> QuerySuite:
