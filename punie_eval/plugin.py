@@ -213,7 +213,7 @@ def punie_responses(
 
     o = request.config.stash[STATE].options
     selected = [q for item in request.session.items if (q := _query_of(item)) is not None]
-    try:
+    try:  # the failure is reported outside the except block: one line, no "during handling" chain
         return collect_responses(
             suite=punie_suite,
             queries=selected,
@@ -227,7 +227,8 @@ def punie_responses(
             progress=_progress_writer(request.config),
         )
     except PunieEvalError as err:
-        pytest.fail(f"generation failed: {err}", pytrace=False)
+        failure = f"generation failed: {err}"
+    pytest.fail(failure, pytrace=False)
 
 
 def _progress_writer(config: pytest.Config) -> Callable[[str], None]:
@@ -343,7 +344,9 @@ class RunReport:
         if o.results is None and o.baseline is None:
             return
         document = self._document(records, summary.summary_document(table, state.gate))
-        if o.results is not None:
+        if o.results is not None and exitstatus == pytest.ExitCode.INTERRUPTED:
+            state.lines.append(f"results not written: the run was interrupted ({o.results} left as it was)")
+        elif o.results is not None:
             from punie_eval.results import write_results
 
             write_results(o.results, document)
