@@ -173,7 +173,7 @@ def svg_chart(sp: Mapping[str, list[CategorySpread]]) -> str:
     """Grouped bars: mean strict accuracy per category and arm, min-max over seeds as whiskers."""
     arms = [a.name for a in ARMS if a.name in sp]
     rows = sp[arms[0]]
-    left, top, plot_h, bar_w, gap = 48, 44, 240, 26, 4
+    left, top, plot_h, bar_w, gap = 48, 52, 240, 26, 4
     slot = max(120.0, len(arms) * (bar_w + gap) + 30)
     width = left + slot * len(rows) + 16
     height = top + plot_h + 56
@@ -199,8 +199,7 @@ def svg_chart(sp: Mapping[str, list[CategorySpread]]) -> str:
         parts.append(f'<rect x="{lx}" y="10" width="12" height="12" fill="{FILLS[arm]}"/>')
         parts.append(f'<text x="{lx + 18}" y="20" font-size="12">{escape(SHORT[arm])}</text>')
     parts.append(
-        f'<text x="{left + len(arms) * 230}" y="20" font-size="12" fill="#57606a">'
-        "bar: mean strict; whisker: min-max over seeds</text>"
+        f'<text x="{left}" y="37" font-size="11" fill="#57606a">bar: mean strict; whisker: min-max over seeds</text>'
     )
     for i, row in enumerate(rows):
         x0 = left + slot * i + (slot - len(arms) * (bar_w + gap) + gap) / 2
