@@ -41,6 +41,7 @@ def run_evals(
         env=child_env(),
         capture_output=True,
         text=True,
+        errors="backslashreplace",  # pytest echoes model output, which may be any bytes
         timeout=timeout,
         check=False,
     )
