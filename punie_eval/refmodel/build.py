@@ -31,8 +31,8 @@ from punie_eval.errors import DataError, UsageError
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "punie-reference-model/1"
 Q5_SUFFIX = "-q5"
-DEFAULT_ITERS = {"tiny": 400, "demo": 800}
-WARMUP = {"tiny": 20, "demo": 50}
+DEFAULT_ITERS = {"tiny": 400, "small": 600, "demo": 800}
+WARMUP = {"tiny": 20, "small": 30, "demo": 50}
 
 
 @dataclass(frozen=True)

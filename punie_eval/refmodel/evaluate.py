@@ -15,6 +15,7 @@ from typing import Any
 
 Record = Mapping[str, Any]
 _CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+_CODE = re.compile(r"<parameter=code>\n?(.*?)\n?</parameter>", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class HeldOut:
     exact: int  # first assistant turn reproduced exactly (stripped)
     same_kind: int  # tool call iff the target has one
     same_tools: int  # same set of called names in the code (or prose for prose)
+    same_code: int  # same code parameter (either wire layout), or both prose
 
     def as_dict(self) -> dict[str, Any]:
         n = max(self.n, 1)
@@ -31,6 +33,7 @@ class HeldOut:
             "exact": round(self.exact / n, 4),
             "same_kind": round(self.same_kind / n, 4),
             "same_tools": round(self.same_tools / n, 4),
+            "same_code": round(self.same_code / n, 4),
         }
 
 
@@ -52,6 +55,11 @@ def _called(text: str) -> frozenset[str]:
     return frozenset(_CALLED.findall(text.split("<tool_call>", 1)[1]))
 
 
+def _code(text: str) -> str | None:
+    match = _CODE.search(text)
+    return match.group(1).strip() if match else None
+
+
 def generate_all(
     model: Any, tokenizer: Any, prompts: Sequence[Sequence[Mapping[str, Any]]], max_tokens: int
 ) -> list[str]:
@@ -70,12 +78,13 @@ def held_out(model_dir: Path, records: Sequence[Record], max_tokens: int = 256) 
     model, tokenizer = load_model(model_dir)
     pairs = first_turns(records)
     texts = generate_all(model, tokenizer, [p for p, _ in pairs], max_tokens)
-    exact = kind = tools = 0
+    exact = kind = tools = code = 0
     for (_, target), text in zip(pairs, texts, strict=True):
         exact += text.strip() == target.strip()
         kind += ("<tool_call>" in text) == ("<tool_call>" in target)
         tools += _called(text) == _called(target)
-    return HeldOut(len(pairs), exact, kind, tools)
+        code += _code(text) == _code(target)
+    return HeldOut(len(pairs), exact, kind, tools, code)
 
 
 def generation_speed(
