@@ -48,10 +48,18 @@ class BuildSpec:
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return parse_jsonl(path, _read_bytes(path))
+
+
+def _read_bytes(path: Path) -> bytes:
     if not path.is_file():
         raise DataError(str(path), "file must exist", "pass --corpus DIR holding train.jsonl and valid.jsonl")
+    return path.read_bytes()
+
+
+def parse_jsonl(path: Path, data: bytes) -> list[dict[str, Any]]:
     records = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for n, line in enumerate(data.decode("utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -64,8 +72,14 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return records
 
 
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def read_corpus(corpus: Path) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+    """``{"train": (sha256, records), "valid": ...}``: each file read once, so hash and records agree."""
+    out = {}
+    for name in ("train", "valid"):
+        path = corpus / f"{name}.jsonl"
+        data = _read_bytes(path)
+        out[name] = (hashlib.sha256(data).hexdigest(), parse_jsonl(path, data))
+    return out
 
 
 def dir_size(path: Path) -> int:
@@ -80,6 +94,15 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[dist] = "not installed"
     return out
+
+
+def _display_path(path: Path) -> str:
+    """``path`` relative to the project's data folder's parent when inside it (manifests stay portable)."""
+    from punie_eval.paths import data_dir
+
+    root = data_dir().resolve().parent
+    resolved = path.resolve()
+    return str(resolved.relative_to(root)) if resolved.is_relative_to(root) else str(path)
 
 
 def q5_dir(out: Path) -> Path:
@@ -114,9 +137,9 @@ def build(spec: BuildSpec, log: Callable[[str], None] | None = None) -> dict[str
     iters = spec.iters if spec.iters is not None else DEFAULT_ITERS[spec.size]
     if iters < 1:
         raise UsageError(f"--iters must be at least 1, got {iters}")
-    files = {name: spec.corpus / f"{name}.jsonl" for name in ("train", "valid")}
-    train_records = read_jsonl(files["train"])[: spec.train_limit]
-    valid_records = read_jsonl(files["valid"])
+    corpus = read_corpus(spec.corpus)
+    train_records = corpus["train"][1][: spec.train_limit]
+    valid_records = corpus["valid"][1]
     spec.out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f".{spec.out.name}.build-", dir=spec.out.parent) as tmp:
@@ -126,8 +149,8 @@ def build(spec: BuildSpec, log: Callable[[str], None] | None = None) -> dict[str
             {
                 "blas": blas,
                 "corpus": {
-                    "dir": str(spec.corpus),
-                    **{f"{n}_sha256": sha256_file(p) for n, p in files.items()},
+                    "dir": _display_path(spec.corpus),
+                    **{f"{name}_sha256": sha for name, (sha, _) in corpus.items()},
                     "train_records": len(train_records),
                     "valid_records": len(valid_records),
                 },
