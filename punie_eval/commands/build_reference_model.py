@@ -23,7 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="directory with train.jsonl and valid.jsonl (default: data/corpus/clean)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed for init and batch order (default 0)")
-    parser.add_argument("--iters", type=int, default=None, help="training iterations (default 400 tiny, 800 demo)")
+    parser.add_argument(
+        "--iters", type=int, default=None, help="training iterations (default 1000 tiny, 600 small, 800 demo)"
+    )
     parser.add_argument("--size", choices=("tiny", "small", "demo"), default="tiny", help="model shape (default tiny)")
     parser.add_argument("--force", action="store_true", help="replace OUT (and OUT-q5) if they exist")
     parser.add_argument(

@@ -31,7 +31,7 @@ from punie_eval.errors import DataError, UsageError
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "punie-reference-model/1"
 Q5_SUFFIX = "-q5"
-DEFAULT_ITERS = {"tiny": 400, "small": 600, "demo": 800}
+DEFAULT_ITERS = {"tiny": 1000, "small": 600, "demo": 800}
 WARMUP = {"tiny": 20, "small": 30, "demo": 50}
 
 
@@ -258,9 +258,9 @@ def record_suite_score(model_dir: Path, results_file: Path) -> dict[str, Any]:
     score = {
         "overall": summary["overall"],
         "categories": {name: {k: c[k] for k in ("n", "soft", "strict")} for name, c in summary["categories"].items()},
-        "gate_passed": summary.get("gate", {}).get("passed"),
+        "gate_passed": (summary.get("gate") or {}).get("passed"),
         "scorer_version": metadata.get("scorer_version"),
-        "suite": metadata.get("suite", {}).get("fingerprint"),
+        "suite": (metadata.get("suite") or {}).get("fingerprint"),
         "blas": metadata.get("blas"),
     }
     manifest = read_manifest(model_dir)
