@@ -250,7 +250,10 @@ def markdown(
         f"Seeds: {', '.join(map(str, meta['seeds']))}; "
         f"models evaluated: {sum(1 for r in runs if r.document)} of {len(runs)}"
         + (f" (**PARTIAL**: missing {', '.join(missing)})" if missing else ""),
-        f"Wall time of this invocation: {meta['wall_s']:.0f}s; machine load at the end: {meta['load']}.",
+        f"Wall time of this invocation: {meta['wall_s']:.0f}s"
+        + (" (--report-only: no builds in it)" if meta.get("report_only") else "")
+        + f"; builds + evaluations measured by the study: {_measured(runs)}; "
+        f"machine load at the end: {meta['load']}.",
         "",
         "Identical training recipe across corpora: "
         + ("**yes**" if len(recipes) == 1 else f"**NO** ({len(recipes)} different recipes)")
@@ -316,6 +319,12 @@ def markdown(
         "runs": [_run_record(r) for r in runs],
     }
     return "\n".join(lines), data
+
+
+def _measured(runs: Sequence[Run]) -> str:
+    build = sum(r.build_s or 0.0 for r in runs)
+    evals = sum(r.eval_s or 0.0 for r in runs)
+    return f"{build + evals:.0f}s ({build:.0f}s building, {evals:.0f}s evaluating)"
 
 
 def _run_record(r: Run) -> dict[str, Any]:

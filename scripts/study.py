@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             "seeds": list(config.seeds),
             "iters": args.iters,
             "size": args.size,
+            "report_only": args.report_only,
             "wall_s": time.perf_counter() - started,
             "load": machine_load(),
             "corpus_sha256": corpus_hashes(dirs),
