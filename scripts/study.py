@@ -19,7 +19,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from punie_eval.paths import data_dir
 from punie_eval.study_report import write_report
 from punie_eval.study_run import StudyConfig, audit_corpora, corpus_dirs, corpus_hashes, execute, machine_load
 
@@ -30,7 +29,7 @@ def log(line: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--out", type=Path, default=data_dir().parent / "docs" / "study", help="report folder")
+    parser.add_argument("--out", type=Path, default=Path("docs/study"), help="report folder (default docs/study)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds (default 0 1 2)")
     parser.add_argument("--iters", type=int, default=None, help="training iterations (default: the build's own)")
     parser.add_argument("--size", choices=("tiny", "demo"), default="tiny", help="model shape (default tiny)")
