@@ -128,8 +128,11 @@ def test_engine_corrupt_entry_is_regenerated(
     assert GenerationCache(tmp_path).get(victim.stem) is not None
 
 
-def test_engine_without_cache_generates_every_time(suite: QuerySuite, model_dir: Path, queries: list[Query]) -> None:
+def test_engine_without_cache_generates_every_time(
+    suite: QuerySuite, model_dir: Path, queries: list[Query], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With no cache dir (and no xdist), each call generates and nothing is written."""
+    monkeypatch.delenv("PYTEST_XDIST_TESTRUNUID", raising=False)  # this test may itself run under xdist
     assert [_collect(suite, queries[:2], model_dir, None).model_loads for _ in range(2)] == [1, 1]
 
 
