@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from punie_eval.atomic import write_text
 from punie_eval.jsonl import escape_surrogates
 from punie_eval.types import Response
 
@@ -76,7 +75,6 @@ class GenerationCache:
     def put(self, key: str, response: Response, meta: Mapping[str, Any] | None = None) -> Path:
         """Write one entry atomically (temporary file in the same folder, then ``os.replace``)."""
         path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         entry = {
             "format": CACHE_FORMAT,
             "key": key,
@@ -86,14 +84,7 @@ class GenerationCache:
             "reconstructed": response.reconstructed,
             "meta": dict(meta or {}),
         }
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:16]}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(escape_surrogates(json.dumps(entry, ensure_ascii=False, indent=1)))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text(path, escape_surrogates(json.dumps(entry, ensure_ascii=False, indent=1)))
         return path
 
 

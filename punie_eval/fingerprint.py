@@ -11,11 +11,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from punie_eval.atomic import write_text
 from punie_eval.errors import ModelError
 
 # Everything that changes what a model generates for a chat: weights, architecture,
@@ -61,18 +60,6 @@ def _read_memo(path: Path) -> dict[str, Any]:
     return memo if isinstance(memo, dict) else {}
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def fingerprint(model_dir: Path, cache_dir: Path | None = None) -> str:
     """sha256 over (file name, file sha256) of every model file; memoised when ``cache_dir`` is given."""
     model_dir = Path(model_dir).resolve()
@@ -106,5 +93,5 @@ def fingerprint(model_dir: Path, cache_dir: Path | None = None) -> str:
         total.update(f"{path.name}\0{digest}\n".encode())
     if memo_path is not None and changed:
         with contextlib.suppress(OSError):  # the memo only saves time; hashing again is correct
-            _write_atomic(memo_path, json.dumps(memo, indent=1, sort_keys=True))
+            write_text(memo_path, json.dumps(memo, indent=1, sort_keys=True))
     return total.hexdigest()

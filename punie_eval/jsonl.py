@@ -10,14 +10,13 @@ array, blank lines, very long lines (values in messages are shortened) and lone 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from punie_eval.atomic import write_text
 from punie_eval.errors import DataError
 
 ROLES = ("system", "user", "assistant", "tool")
@@ -147,12 +146,4 @@ def dumps(record: Mapping[str, Any]) -> str:
 
 def write_jsonl(path: Path, records: Iterable[Mapping[str, Any]]) -> None:
     """Write atomically: a temporary file in the same folder, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.writelines(dumps(r) for r in records)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(path, "".join(dumps(r) for r in records))

@@ -11,16 +11,15 @@ read_results(path)              read and check the format; DataError names what 
 from __future__ import annotations
 
 import json
-import os
 import platform
 import subprocess
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
+from punie_eval.atomic import write_text
 from punie_eval.errors import DataError
 from punie_eval.jsonl import escape_surrogates
 from punie_eval.queries import Query, QuerySuite
@@ -144,14 +143,7 @@ def write_results(path: Path, document: Mapping[str, Any]) -> None:
     """Write atomically: readers see the old file or the complete new one, never a partial one."""
     path = Path(path)
     text = escape_surrogates(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"  # raw model text
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(path, text)
 
 
 def _require(where: str, value: Any, keys: Iterable[str], what: str) -> None:

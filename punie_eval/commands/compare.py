@@ -8,10 +8,9 @@ Exit codes: promote 0, reject 1, hold 3; usage and data errors 2 (see punie_eval
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 
+from punie_eval.atomic import write_text
 from punie_eval.compare import compare
 from punie_eval.report import to_html, to_markdown, to_text
 from punie_eval.results import read_results
@@ -56,19 +55,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report here")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def run(args: argparse.Namespace) -> int:
     comparison = compare(
         read_results(args.baseline),
@@ -80,9 +66,9 @@ def run(args: argparse.Namespace) -> int:
     )
     print(to_text(comparison), end="")
     if args.markdown:
-        write_atomic(args.markdown, to_markdown(comparison))
+        write_text(args.markdown, to_markdown(comparison))
         print(f"markdown report: {args.markdown}")
     if args.html:
-        write_atomic(args.html, to_html(comparison))
+        write_text(args.html, to_html(comparison))
         print(f"html report: {args.html}")
     return comparison.verdict.exit_code
