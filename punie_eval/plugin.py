@@ -372,18 +372,14 @@ class RunReport:
         facts = list(state.sessions.values())
         first = facts[0] if facts else {}
         default_model = {"path": str(o.model) if o.backend == "mlx" or o.model_explicit else None}
-        try:
-            from punie_eval.scoring import SCORER_VERSION
+        from punie_eval.scoring import SCORER_VERSION
 
-            scorer_version: str | None = str(SCORER_VERSION)
-        except ImportError:
-            scorer_version = None
         metadata = run_metadata(
             model=first.get("model", default_model),
             backend=o.backend,
             blas=first.get("blas"),
             max_tokens=o.max_tokens,
-            scorer_version=scorer_version,
+            scorer_version=SCORER_VERSION,
             suite=state.suite,
             started_at=state.started_at,
             generation_s=sum(f["generation_s"] for f in facts) if facts else None,
