@@ -91,9 +91,9 @@ def test_corpus_mixed_has_double_wrapped_tool_messages() -> None:
 
 
 def test_corpus_clean_sizes() -> None:
-    """The cleaned corpus keeps about 1,500 train and 150 valid examples."""
+    """The cleaned corpus keeps 3,000 train and about 150 valid examples."""
     assert (len(load_chat(CORPUS / "clean" / "train.jsonl")), len(load_chat(CORPUS / "clean" / "valid.jsonl"))) == (
-        1500,
+        3000,
         151,
     )
 

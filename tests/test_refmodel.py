@@ -86,7 +86,7 @@ def tiny_build(tiny_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     """A 5-iteration build of the tiny shape, through the CLI."""
     out = tmp_path_factory.mktemp("build") / "model"
     cmd = [sys.executable, "-m", "punie_eval.cli", "build-reference-model", str(out)]
-    cmd += ["--corpus", str(tiny_corpus), "--iters", "5", "--seed", "3"]
+    cmd += ["--corpus", str(tiny_corpus), "--size", "tiny", "--iters", "5", "--seed", "3"]
     subprocess.run(cmd, env=_python_env(), capture_output=True, text=True, check=True)
     return out
 

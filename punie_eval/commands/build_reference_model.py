@@ -24,9 +24,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="seed for init and batch order (default 0)")
     parser.add_argument(
-        "--iters", type=int, default=None, help="training iterations (default 1000 tiny, 600 small, 800 demo)"
+        "--iters",
+        type=int,
+        default=None,
+        help="training iterations (default 1000 tiny, 1200 deep, 600 small, 800 demo)",
     )
-    parser.add_argument("--size", choices=("tiny", "small", "demo"), default="tiny", help="model shape (default tiny)")
+    parser.add_argument(
+        "--size", choices=("tiny", "deep", "small", "demo"), default="deep", help="model shape (default deep)"
+    )
     parser.add_argument("--force", action="store_true", help="replace OUT (and OUT-q5) if they exist")
     parser.add_argument(
         "--record-results",

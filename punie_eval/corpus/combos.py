@@ -30,6 +30,10 @@ CROSS: tuple[Intent, ...] = (
             "Run every quality check on {dir}",
             "Lint, type-check and test the project",
             "Run all the checks: lint, types and tests",
+            "Health check for {dir}: lint, types and tests",
+            "Give {dir} a checkup: run the linter, the type checker and the tests",
+            "Lint {dir}, type-check it and run the test suite",
+            "I want a quality report for {dir}: ruff, mypy, pytest",
         ),
         lambda s: QUALITY3.format(**vars(s)),
     ),
@@ -42,6 +46,9 @@ CROSS: tuple[Intent, ...] = (
             "Lint {dir} and check its types",
             "Are there style or typing issues in {dir}?",
             "Run the linter and the type checker on {dir} together",
+            "Lint and typecheck {dir}",
+            "Type-check and lint {dir} together",
+            "Do lint and type checks on {dir} at once",
         ),
         lambda s: (
             f'lint = ruff_check("{s.dir}")\ntypes = typecheck("{s.dir}")\nprint(lint.violation_count, types.error_count)'
@@ -153,6 +160,9 @@ CROSS: tuple[Intent, ...] = (
             "Run the tests and tell me if the repo has uncommitted changes",
             "Do the tests pass, and is my working tree clean?",
             "Test the project and check git for pending changes",
+            "Run the tests, then tell me whether the tree is clean",
+            "Are the tests passing and is the working copy clean?",
+            "Run pytest and check that nothing is left uncommitted",
         ),
         lambda s: (
             'tests = pytest_run("tests/")\nprint(tests.passed, tests.failed)\nstatus = git_status(".")\nprint(status.clean, status.file_count)'
@@ -164,6 +174,7 @@ CROSS: tuple[Intent, ...] = (
         (
             "Find {query} in the workspace and outline {file}",
             "Look up {query} across the project and list what {file} defines",
+            "Find {query} in the workspace and also outline {file}",
         ),
         lambda s: (
             f'found = workspace_symbols("{s.query}")\nfor symbol in found.symbols:\n    print(symbol.name, symbol.file)\n'

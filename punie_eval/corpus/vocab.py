@@ -132,6 +132,7 @@ FUNC_NOUNS = (
     "status",
     "registry",
     "code",
+    "agent",
 )
 SEARCH_WORDS = ("Config", "Result", "Session", "Client", "Handler", "parse", "load", "Error", "Registry", "Tool")
 AUTHORS = ("Ada", "Ben", "Chloe", "Dmitri", "Eve", "Farid", "Grace", "Hiro", "Ines", "Jonas")

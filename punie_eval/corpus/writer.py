@@ -16,7 +16,7 @@ from punie_eval.jsonl import write_jsonl
 from punie_eval.registry import ToolRegistry, load_registry
 
 SEED = 27
-N_TRAIN = 1500
+N_TRAIN = 3000
 N_VALID = 150
 DUPLICATES = 12
 OVERLAPS = 6

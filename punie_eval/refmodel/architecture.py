@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-Size = Literal["tiny", "small", "demo"]
+Size = Literal["tiny", "deep", "small", "demo"]
 QUANT_GROUP_SIZE = 64
 
 
@@ -29,6 +29,7 @@ class Shape:
 
 SHAPES: dict[str, Shape] = {
     "tiny": Shape(128, 2, 384, 4, 2, 32, 2048),
+    "deep": Shape(128, 4, 384, 4, 2, 32, 2048),
     "small": Shape(256, 2, 768, 4, 2, 64, 2048),
     "demo": Shape(256, 4, 768, 4, 2, 64, 4096),
 }

@@ -31,8 +31,8 @@ from punie_eval.errors import DataError, UsageError
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "punie-reference-model/1"
 Q5_SUFFIX = "-q5"
-DEFAULT_ITERS = {"tiny": 1000, "small": 600, "demo": 800}
-WARMUP = {"tiny": 20, "small": 30, "demo": 50}
+DEFAULT_ITERS = {"tiny": 1000, "deep": 1200, "small": 600, "demo": 800}
+WARMUP = {"tiny": 20, "deep": 30, "small": 30, "demo": 50}
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class BuildSpec:
     out: Path
     corpus: Path
     seed: int = 0
-    size: str = "tiny"
+    size: str = "deep"
     iters: int | None = None  # None: DEFAULT_ITERS[size]
     force: bool = False
     quantized: bool = True  # also write the 5-bit sibling OUT-q5
