@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="training iterations (default 1000 tiny, 1200 deep, 600 small, 800 demo)",
     )
     parser.add_argument(
-        "--size", choices=("tiny", "deep", "small", "demo"), default="deep", help="model shape (default deep)"
+        "--size", choices=("tiny", "deep", "small", "demo"), default="tiny", help="model shape (default tiny)"
     )
     parser.add_argument("--force", action="store_true", help="replace OUT (and OUT-q5) if they exist")
     parser.add_argument(

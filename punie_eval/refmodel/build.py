@@ -40,7 +40,7 @@ class BuildSpec:
     out: Path
     corpus: Path
     seed: int = 0
-    size: str = "deep"
+    size: str = "tiny"
     iters: int | None = None  # None: DEFAULT_ITERS[size]
     force: bool = False
     quantized: bool = True  # also write the 5-bit sibling OUT-q5
