@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 FinishReason = Literal["stop", "length", "tool_calls"]
 
@@ -34,22 +34,7 @@ Label = Literal[
     "think_leak",
     "syntax_error",
 ]
-LABELS: tuple[Label, ...] = (
-    "ok",
-    "empty",
-    "preamble",
-    "preamble_then_stop",
-    "trailing_text",
-    "missing_wrapper",
-    "wrong_function",
-    "unclosed_tag",
-    "json_call",
-    "multiple_calls",
-    "max_tokens",
-    "degenerate_repetition",
-    "think_leak",
-    "syntax_error",
-)
+LABELS: tuple[Label, ...] = get_args(Label)
 
 
 @dataclass(frozen=True)
