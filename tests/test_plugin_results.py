@@ -11,6 +11,7 @@ from punie_pytester import mini_project, run
 from punie_eval.errors import DataError
 from punie_eval.queries import load_suite
 from punie_eval.results import read_results, write_results
+from punie_eval.scoring import SCORER_VERSION
 
 pytest_plugins = ["pytester"]
 
@@ -50,7 +51,7 @@ def test_plugin_results_metadata(document: dict[str, object], pytester: pytest.P
     assert meta["suite"]["fingerprint"] == load_suite(pytester.path / "mini.json").fingerprint
     assert meta["model_loads"] == 0
     assert set(meta["timings"]) == {"generation_s", "total_s"}
-    assert meta["scorer_version"] is not None
+    assert meta["scorer_version"] == SCORER_VERSION
     assert "git_commit" in meta
 
 
