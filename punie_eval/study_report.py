@@ -7,7 +7,6 @@ Everything here is computed from the runs' results documents, manifests and the 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from collections import Counter
@@ -16,6 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from punie_eval.atomic import replace_dir
 from punie_eval.compare import compare
 from punie_eval.diagnosis import PRECEDENCE
 from punie_eval.study import (
@@ -378,13 +378,7 @@ def write_report(
         if chart:
             (staged / "chart.svg").write_text(chart, encoding="utf-8")
         (staged / "report.html").write_text(html(chart, body), encoding="utf-8")
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-        staged.rename(out)
-        if old is not None:
-            shutil.rmtree(old)
+        replace_dir(staged, out)
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
-import shutil
 import sys
 import tempfile
 import time
@@ -26,6 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from punie_eval.atomic import replace_dir
 from punie_eval.errors import DataError, UsageError
 
 MANIFEST = "manifest.json"
@@ -109,17 +108,6 @@ def q5_dir(out: Path) -> Path:
     return out.with_name(out.name + Q5_SUFFIX)
 
 
-def _replace(staged: Path, final: Path) -> None:
-    """Move ``staged`` to ``final``; an existing ``final`` is swapped out first, then deleted."""
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{os.getpid()}")
-        final.rename(old)
-    staged.rename(final)
-    if old is not None:
-        shutil.rmtree(old)
-
-
 def build(spec: BuildSpec, log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Build the model(s) described by ``spec``; returns the fp32 manifest."""
     from punie_eval.blas import load_fast_blas
@@ -177,8 +165,8 @@ def build(spec: BuildSpec, log: Callable[[str], None] | None = None) -> dict[str
                 "size_bytes": dir_size(staged_q5),
             }
             write_manifest(staged_q5, q5_manifest)
-            _replace(staged_q5, q5_dir(spec.out))
-        _replace(staged, spec.out)
+            replace_dir(staged_q5, q5_dir(spec.out))
+        replace_dir(staged, spec.out)
     return manifest
 
 
