@@ -227,6 +227,32 @@ def test_committed_model_generates_deterministically() -> None:
 
 
 @committed
+def test_training_batches_group_examples_of_similar_length() -> None:
+    """Batches hold examples of similar token length, so little of each batch is padding.
+
+    mlx-lm's own ``CacheDataset`` sorts on the raw record's length (1 for every chat), which
+    made batches random and padded them to 2.4x the mean example length.
+    """
+    import numpy as np
+    from mlx_lm.tuner.datasets import ChatDataset
+    from mlx_lm.tuner.trainer import iterate_batches
+
+    from punie_eval.refmodel.architecture import load_model
+    from punie_eval.refmodel.train import length_sorted_dataset
+
+    _, tokenizer = load_model(reference_model_dir())
+    chats = [_chat("Lint " + "src/ " * n, CALL.format(tool="ruff_check", path="src/")) for n in range(1, 65)]
+    np.random.shuffle(chats)
+    dataset = length_sorted_dataset(ChatDataset(chats, tokenizer, mask_prompt=True))
+    assert [dataset.itemlen(i) for i in range(3)] == [len(dataset[i][0]) for i in range(3)]
+    batches = iterate_batches(dataset, batch_size=8, max_seq_length=2048, loop=False, seed=0)
+    for _, (batch, lengths) in zip(range(8), batches, strict=False):
+        ends = lengths[:, 1].tolist()
+        assert max(ends) - min(ends) <= 16  # 8 consecutive lengths out of 64 (2 tokens apart)
+        assert batch.shape[1] <= max(ends) + 33
+
+
+@committed
 def test_committed_tokenizer_renders_generation_prompt() -> None:
     """The committed tokenizer's template ends a prompt with an open assistant turn."""
     from transformers import AutoTokenizer

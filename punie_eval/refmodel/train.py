@@ -64,6 +64,23 @@ def max_seq_length_for(lengths: Sequence[int], cap: int = 2048) -> int:
     return min(cap, 32 * math.ceil((longest + 1) / 32))
 
 
+def length_sorted_dataset(chats: Any) -> Any:
+    """mlx-lm's ``CacheDataset``, but sorting by token count.
+
+    ``iterate_batches`` groups examples of similar length by sorting on ``itemlen``, which in
+    mlx-lm 0.32 is the length of the raw record (1 for every ``{"messages": ...}`` dict), so
+    batches were random and padded to their longest member: 327 tokens per row on average
+    for a 137-token mean, 2.4x the work.
+    """
+    from mlx_lm.tuner.datasets import CacheDataset
+
+    class TokenLengthCache(CacheDataset):
+        def itemlen(self, idx: int) -> int:
+            return len(self[idx][0])
+
+    return TokenLengthCache(chats)
+
+
 class _Progress:
     """A mlx-lm TrainingCallback that prints one line per report to stderr."""
 
@@ -97,7 +114,7 @@ def train_full(
     import mlx.core as mx
     import mlx.optimizers as optim
     import numpy as np
-    from mlx_lm.tuner.datasets import CacheDataset, ChatDataset
+    from mlx_lm.tuner.datasets import ChatDataset
     from mlx_lm.tuner.trainer import TrainingArgs, train
     from mlx_lm.utils import save_model
 
@@ -108,7 +125,7 @@ def train_full(
     mx.random.seed(seed)
     np.random.seed(seed)
     chats: Any = ChatDataset(per_turn_examples(train_records), tokenizer, mask_prompt=config.mask_prompt)
-    dataset = CacheDataset(chats)
+    dataset = length_sorted_dataset(chats)
     model.freeze()
     model.unfreeze()  # all parameters, embeddings included
     warmup = min(config.warmup, max(config.iters - 1, 0))
