@@ -18,7 +18,7 @@ from pathlib import Path
 
 from punie_eval.contracts import check_files
 from punie_eval.corpus import mixed
-from punie_eval.corpus.writer import generate
+from punie_eval.corpus.writer import eval_leak_index, generate
 from punie_eval.jsonl import write_jsonl
 from punie_eval.leakage import LeakIndex
 from punie_eval.queries import load_suite
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     registry, suite = load_registry(), load_suite()
     started = time.perf_counter()
     rng = random.Random(1)
-    examples = [mixed.mix(rng, e) for e in generate(rng, args.examples, registry, set())]
+    examples = [mixed.mix(rng, e) for e in generate(rng, args.examples, registry, set(), eval_leak_index())]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "train.jsonl"
         write_jsonl(path, (e.record() for e in examples))

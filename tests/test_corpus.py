@@ -11,7 +11,7 @@ import pytest
 from punie_eval import chatfacts
 from punie_eval.clean import clean_dir
 from punie_eval.corpus import SYSTEM_PROMPT, vocab
-from punie_eval.corpus.writer import write_mixed
+from punie_eval.corpus.writer import N_TRAIN, write_mixed
 from punie_eval.jsonl import Record, load_chat
 from punie_eval.paths import data_dir
 from punie_eval.queries import load_suite
@@ -91,11 +91,11 @@ def test_corpus_mixed_has_double_wrapped_tool_messages() -> None:
 
 
 def test_corpus_clean_sizes() -> None:
-    """The cleaned corpus keeps 3,000 train and about 150 valid examples."""
-    assert (len(load_chat(CORPUS / "clean" / "train.jsonl")), len(load_chat(CORPUS / "clean" / "valid.jsonl"))) == (
-        3000,
-        151,
-    )
+    """The cleaned corpus keeps N_TRAIN train and N_VALID valid examples, less the ~1% that
+    cleaning drops (announce-then-stop turns and the duplicates the mixed variant injects)."""
+    train, valid = (len(load_chat(CORPUS / "clean" / f"{split}.jsonl")) for split in ("train", "valid"))
+    assert (train, valid) == (14833, 138)
+    assert 0.98 * N_TRAIN <= train <= N_TRAIN
 
 
 @pytest.mark.parametrize(
@@ -111,3 +111,16 @@ def test_corpus_vocab_helpers(text: str, expected: str) -> None:
     else:
         wrapped = vocab.polite(random.Random(3), text)
         assert text[1:] in wrapped
+
+
+def test_corpus_generator_redraws_requests_that_leak_an_eval_query() -> None:
+    """A request that leaks a (here: very common) eval prompt is drawn again, never kept."""
+    from punie_eval.corpus.writer import generate
+    from punie_eval.leakage import LeakIndex
+
+    index = LeakIndex([("status", "Run git status"), ("diff", "Run git diff")])
+    examples = generate(random.Random(0), 600, load_registry(), set(), index)
+    requests = [e.messages[1]["content"] for e in examples]
+    assert len(requests) == 600
+    assert [r for r in requests if index.check(r) is not None] == []
+    assert any("git status" in r.lower() for r in requests)  # the intent itself is still trained

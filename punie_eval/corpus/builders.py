@@ -25,15 +25,13 @@ class Example:
         return {"messages": self.messages}
 
 
-def tool_call(code: str, compact: bool) -> str:
-    """The wire format of one execute_code call, in the compact or the spaced layout."""
+def tool_call(code: str, compact: bool = False) -> str:
+    """The wire format of one execute_code call: the spaced layout the chat template renders,
+    or the compact one (the corpus uses only the spaced one; a tiny model should not spend
+    capacity on a coin flip that changes nothing)."""
     if compact:
         return f"<tool_call><function=execute_code><parameter=code>\n{code}\n</parameter></function></tool_call>"
     return f"<tool_call>\n<function=execute_code>\n<parameter=code>\n{code}\n</parameter>\n</function>\n</tool_call>"
-
-
-def _layout(rng: random.Random) -> bool:
-    return rng.random() < 0.3
 
 
 def _start(request: str) -> list[Message]:
@@ -60,7 +58,7 @@ def prose_tool(rng: random.Random, registry: ToolRegistry) -> Example:
 def single(rng: random.Random, intent: Intent, kind: str = "single") -> Example:
     request, s = fill(intent, rng.choice(intent.templates), vocab.slots(rng))
     messages = _start(vocab.polite(rng, request))
-    messages.append({"role": "assistant", "content": tool_call(intent.code(s), _layout(rng))})
+    messages.append({"role": "assistant", "content": tool_call(intent.code(s))})
     return Example(kind, messages, {2: intent.tools})
 
 
@@ -80,7 +78,7 @@ def run_command(rng: random.Random) -> Example:
     call = f"run_command({vocab.py_str(command)}, {listed}" + (f", cwd={vocab.py_str(cwd)})" if cwd else ")")
     code = f"output = {call}\nprint(output)"
     messages = _start(vocab.polite(rng, request))
-    messages.append({"role": "assistant", "content": tool_call(code, _layout(rng))})
+    messages.append({"role": "assistant", "content": tool_call(code)})
     return Example("run_command", messages, {2: ("run_command",)})
 
 
@@ -99,7 +97,7 @@ def write_file(rng: random.Random) -> Example:
     )
     code = f"result = write_file({vocab.py_str(path)}, {vocab.py_str(text)})\nprint(result)"
     messages = _start(vocab.polite(rng, request))
-    messages.append({"role": "assistant", "content": tool_call(code, _layout(rng))})
+    messages.append({"role": "assistant", "content": tool_call(code)})
     return Example("write_file", messages, {2: ("write_file",)})
 
 
@@ -107,7 +105,7 @@ def multi_summary(rng: random.Random, intent: Intent, registry: ToolRegistry) ->
     """Turn 1 calls the tool, the result comes back in a user turn, turn 2 summarises it in prose."""
     request, s = fill(intent, rng.choice(intent.templates), vocab.slots(rng))
     messages = _start(vocab.polite(rng, request))
-    messages.append({"role": "assistant", "content": tool_call(intent.code(s), _layout(rng))})
+    messages.append({"role": "assistant", "content": tool_call(intent.code(s))})
     tool = intent.tools[0]
     result, rendered = results.build(registry, tool, rng, s)
     messages.append({"role": "user", "content": tool_response(rendered)})
@@ -121,8 +119,8 @@ def multi_chain(rng: random.Random, chain: Chain, registry: ToolRegistry) -> Exa
     templates = [t for t in chain.first.templates if not t.endswith("?")] or list(chain.first.templates)
     request, s = fill(chain.first, rng.choice(templates), vocab.slots(rng))
     messages = _start(vocab.polite(rng, request + rng.choice(chain.follow_ups)))
-    messages.append({"role": "assistant", "content": tool_call(chain.first.code(s), _layout(rng))})
+    messages.append({"role": "assistant", "content": tool_call(chain.first.code(s))})
     result, rendered = results.build(registry, chain.first.tools[0], rng, s, at_least=chain.at_least)
     messages.append({"role": "user", "content": tool_response(rendered)})
-    messages.append({"role": "assistant", "content": tool_call(chain.code(chain.pick(result, s)), _layout(rng))})
+    messages.append({"role": "assistant", "content": tool_call(chain.code(chain.pick(result, s)))})
     return Example("multi_chain", messages, {2: chain.first.tools, 4: (chain.second,)})

@@ -18,6 +18,9 @@ PYTHON_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "Protocol or ABC: how do I choose?",
             "Explain structural typing with Protocol versus inheriting from an ABC",
             "Why would I prefer a Protocol over an ABC for an interface?",
+            "Should my interface be a Protocol or an abstract base class?",
+            "Is inheriting from an ABC better than using a Protocol?",
+            "How do Protocols relate to abstract base classes?",
         ),
     ),
     (
@@ -27,6 +30,9 @@ PYTHON_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "What does frozen=True do on a dataclass?",
             "Why would I make a dataclass frozen?",
             "Can I change fields of a frozen dataclass?",
+            "What happens if I assign to a field of a frozen dataclass?",
+            "Are frozen dataclasses hashable?",
+            "How do I make an immutable dataclass?",
         ),
     ),
     (
@@ -37,6 +43,9 @@ PYTHON_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "Generator expression or list comprehension: which one should I use?",
             "Why is a generator more memory-friendly than a list?",
             "What does it mean that generators are lazy?",
+            "Is a list comprehension or a generator expression better for a huge file?",
+            "When is a generator expression the better choice over building a list?",
+            "Why do generator expressions use less memory than list comprehensions?",
         ),
     ),
     (
@@ -46,6 +55,9 @@ PYTHON_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "What arguments does __exit__ get?",
             "Can a context manager swallow an exception?",
             "How do I write a context manager class?",
+            "What happens to an exception raised in a with statement?",
+            "How can __exit__ suppress an error from the with body?",
+            "What should __exit__ return to let an exception propagate?",
         ),
     ),
     (
@@ -55,6 +67,9 @@ PYTHON_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "Why shouldn't I use a list as a default parameter value?",
             "Why does my default dict keep old values between calls?",
             "What's the pitfall with mutable defaults in Python?",
+            "Why do default lists in function signatures cause surprises?",
+            "Is def add(x, seen=set()) safe?",
+            "Why should defaults be None instead of an empty list?",
         ),
     ),
     (
@@ -206,6 +221,8 @@ FIELD_MEANINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "What does the fixable field of a ruff violation mean?",
             "If a lint violation says fixable=True, what does that tell me?",
             "Explain fixable and fixable_count in RuffResult",
+            "Can ruff repair a violation whose fixable flag is False?",
+            "Which ruff violations get fixed by ruff check --fix?",
         ),
     ),
     (
@@ -216,6 +233,8 @@ FIELD_MEANINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "How is git_diff different from git_status?",
             "When should I use git_status and when git_diff?",
             "What does git_diff tell me that git_status does not?",
+            "git_status or git_diff: what does each one report?",
+            "Why would I call git_diff after git_status?",
         ),
     ),
     (

@@ -3,6 +3,7 @@ mixed variant, and byte-stable JSONL output (same seed → same bytes)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from collections.abc import Callable
@@ -13,10 +14,13 @@ from punie_eval.corpus.builders import Example
 from punie_eval.corpus.combos import CROSS, chains
 from punie_eval.corpus.requests import IDENTITY, INTENTS, Intent
 from punie_eval.jsonl import write_jsonl
+from punie_eval.leakage import LeakIndex
+from punie_eval.paths import default_queries_file
+from punie_eval.queries import load_suite
 from punie_eval.registry import ToolRegistry, load_registry
 
 SEED = 27
-N_TRAIN = 3000
+N_TRAIN = 15000
 N_VALID = 150
 DUPLICATES = 12
 OVERLAPS = 6
@@ -47,6 +51,9 @@ SUMMARY_TOOLS = frozenset(
         "git_log",
     }
 )
+# Tools whose calls copy several values (line, column, symbol, query) out of the request:
+# the hardest thing for a tiny model to learn, so their single-tool requests come twice as often.
+COPY_HEAVY = frozenset({"goto_definition", "find_references", "hover", "workspace_symbols"})
 
 
 def _makers(registry: ToolRegistry) -> dict[str, Callable[[random.Random], Example]]:
@@ -54,12 +61,14 @@ def _makers(registry: ToolRegistry) -> dict[str, Callable[[random.Random], Examp
     summary_intents = [i for i in INTENTS if i.tools[0] in SUMMARY_TOOLS]
     chain_list = chains(by_name)
     by_tool: dict[str, list[Intent]] = {}
-    for intent in INTENTS:  # single-tool requests: every tool equally often, then one of its intents
+    for intent in INTENTS:  # single-tool requests: pick a tool (COPY_HEAVY ones twice as often), then an intent
         by_tool.setdefault(intent.tools[0], []).append(intent)
+    tools = sorted(by_tool)
+    weights = [2 if tool in COPY_HEAVY else 1 for tool in tools]
     return {
         "prose": builders.prose_python,
         "prose_tool": lambda rng: builders.prose_tool(rng, registry),
-        "single": lambda rng: builders.single(rng, rng.choice(by_tool[rng.choice(sorted(by_tool))])),
+        "single": lambda rng: builders.single(rng, rng.choice(by_tool[rng.choices(tools, weights)[0]])),
         "identity": lambda rng: builders.single(rng, rng.choice(IDENTITY)),
         "run_command": builders.run_command,
         "write_file": builders.write_file,
@@ -77,15 +86,26 @@ def _request(example: Example) -> str:
     return example.messages[1]["content"].strip().lower()
 
 
-def generate(rng: random.Random, n: int, registry: ToolRegistry, seen: set[str]) -> list[Example]:
-    """``n`` clean examples with the MIX shares, every first request distinct from ``seen`` (updated)."""
+def eval_leak_index() -> LeakIndex:
+    """The bundled eval queries: a generated request that leaks one of them is drawn again."""
+    suite = load_suite(default_queries_file())
+    return LeakIndex((q.id, q.prompt) for q in suite.queries)
+
+
+def generate(
+    rng: random.Random, n: int, registry: ToolRegistry, seen: set[str], leak_index: LeakIndex
+) -> list[Example]:
+    """``n`` clean examples with the MIX shares, every first request distinct from ``seen`` (updated)
+    and from the eval queries (a random slot fill can recreate one, e.g. "Check the types in
+    src/punie/agent/, …")."""
     makers = _makers(registry)
     plan = [kind for kind, share in MIX.items() for _ in range(round(share * n))]
     examples = []
     for kind in plan:
-        for _ in range(50):
+        for attempt in itertools.count():  # a repeated request is accepted after 50 draws, a leak never
             example = makers[kind](rng)
-            if _request(example) not in seen:
+            fresh = _request(example) not in seen or attempt >= 50
+            if fresh and leak_index.check(example.messages[1]["content"]) is None:
                 break
         seen.add(_request(example))
         examples.append(example)
@@ -98,8 +118,9 @@ def build_mixed(
 ) -> tuple[list[Example], list[Example]]:
     registry = load_registry()
     seen: set[str] = set()
-    train = generate(random.Random(seed), n_train, registry, seen)
-    valid = generate(random.Random(seed + 1), n_valid, registry, seen)
+    leak_index = eval_leak_index()
+    train = generate(random.Random(seed), n_train, registry, seen, leak_index)
+    valid = generate(random.Random(seed + 1), n_valid, registry, seen, leak_index)
     mix_rng = random.Random(seed + 2)
     train = [mixed.mix(mix_rng, e) for e in train]
     valid = [mixed.mix(mix_rng, e) for e in valid]

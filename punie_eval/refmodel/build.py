@@ -30,7 +30,7 @@ from punie_eval.errors import DataError, UsageError
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "punie-reference-model/1"
 Q5_SUFFIX = "-q5"
-DEFAULT_ITERS = {"tiny": 1000, "deep": 1200, "small": 600, "demo": 800}
+DEFAULT_ITERS = {"tiny": 4000, "deep": 1200, "small": 600, "demo": 800}
 WARMUP = {"tiny": 20, "deep": 30, "small": 30, "demo": 50}
 
 

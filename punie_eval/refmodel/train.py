@@ -68,9 +68,9 @@ def length_sorted_dataset(chats: Any) -> Any:
     """mlx-lm's ``CacheDataset``, but sorting by token count.
 
     ``iterate_batches`` groups examples of similar length by sorting on ``itemlen``, which in
-    mlx-lm 0.32 is the length of the raw record (1 for every ``{"messages": ...}`` dict), so
-    batches were random and padded to their longest member: 327 tokens per row on average
-    for a 137-token mean, 2.4x the work.
+    mlx-lm 0.32 is the length of the raw record (1 for every ``{"messages": ...}`` dict;
+    ml-explore/mlx-lm issue #596, closed unfixed), so batches were random and padded to their
+    longest member: 327 tokens per row on average for a 137-token mean, 2.4x the work.
     """
     from mlx_lm.tuner.datasets import CacheDataset
 
