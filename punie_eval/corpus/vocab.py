@@ -220,7 +220,19 @@ def test_dir(rng: random.Random) -> str:
 
 
 def class_name(rng: random.Random) -> str:
-    return rng.choice(CLASS_HEADS) + rng.choice(CLASS_TAILS)
+    """``HeadTail`` or, one time in three, ``HeadTailTail`` (``GitStatusResult``, ``HttpClientConfig``)."""
+    head, tail = rng.choice(CLASS_HEADS), rng.choice(CLASS_TAILS)
+    if rng.random() < 1 / 3:
+        return head + rng.choice([t for t in CLASS_TAILS if t != tail]) + tail
+    return head + tail
+
+
+def number(rng: random.Random, low: int, high: int) -> int:
+    """A number in [low, high] whose digit count is uniform: a model copying it must learn where
+    the number ends, not that line numbers usually have three digits."""
+    spans = [(max(low, 10 ** (d - 1) if d > 1 else 0), min(high, 10**d - 1)) for d in range(1, len(str(high)) + 1)]
+    lo, hi = rng.choice([(a, b) for a, b in spans if a <= b])
+    return rng.randint(lo, hi)
 
 
 def func_name(rng: random.Random) -> str:
@@ -240,8 +252,8 @@ def slots(rng: random.Random) -> Slots:
         dir=directory(rng),
         file=file,
         sym=symbol(rng),
-        line=rng.randint(3, 420),
-        col=rng.randint(0, 40),
+        line=number(rng, 1, 420),
+        col=number(rng, 0, 40),
         n=rng.choice((2, 3, 4, 5, 6, 7, 8, 10, 12, 15, 20)),
         query=rng.choice((class_name(rng), func_name(rng), rng.choice(SEARCH_WORDS))),
         testdir=test_dir(rng),

@@ -26,9 +26,9 @@ DUPLICATES = 12
 OVERLAPS = 6
 # kind -> share of the corpus
 MIX = {
-    "prose": 0.09,
-    "prose_tool": 0.06,
-    "single": 0.36,
+    "prose": 0.10,
+    "prose_tool": 0.07,
+    "single": 0.34,
     "identity": 0.07,
     "run_command": 0.03,
     "write_file": 0.02,
