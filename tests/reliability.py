@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,15 @@ NEVER_EOS_ID = 1_000_000  # beyond the vocabulary: the model can never produce i
 def child_env() -> dict[str, str]:
     drop = ("PUNIE_MODEL", "PUNIE_QUERIES", "PYTEST_ADDOPTS")
     return {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("PYTEST_XDIST")}
+
+
+def default_sigint() -> None:
+    """Child ``preexec_fn``: Ctrl-C acts as in a terminal even when this run's SIGINT is ignored.
+
+    A shell starts background jobs (``pytest &``) with SIGINT ignored; children inherit that, and
+    Python then never raises KeyboardInterrupt — the interrupt tests would test nothing.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def evals_command(*args: str | Path, module: Path = QUERY_TESTS) -> list[str]:
@@ -44,6 +54,7 @@ def run_evals(
         errors="backslashreplace",  # pytest echoes model output, which may be any bytes
         timeout=timeout,
         check=False,
+        preexec_fn=default_sigint,
     )
 
 

@@ -21,6 +21,7 @@ from reliability import (
     build_never_eos_model,
     cache_entries,
     child_env,
+    default_sigint,
     evals_command,
     read_json,
     run_evals,
@@ -44,7 +45,9 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _start(cwd: Path, name: str, *args: str | Path) -> subprocess.Popen[bytes]:
     """A pytest evals/ process with stdout and stderr going to files (read while it runs)."""
     with (cwd / f"{name}.out").open("wb") as out, (cwd / f"{name}.err").open("wb") as err:
-        return subprocess.Popen(evals_command(*args), cwd=cwd, env=child_env(), stdout=out, stderr=err)
+        return subprocess.Popen(
+            evals_command(*args), cwd=cwd, env=child_env(), stdout=out, stderr=err, preexec_fn=default_sigint
+        )
 
 
 def _text(cwd: Path, name: str, stream: str) -> str:
