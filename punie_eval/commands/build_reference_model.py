@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from punie_eval.paths import data_dir
+from punie_eval.refmodel.build import DEFAULT_ITERS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--iters",
         type=int,
         default=None,
-        help="training iterations (default 1000 tiny, 1200 deep, 600 small, 800 demo)",
+        help="training iterations (default " + ", ".join(f"{n} {size}" for size, n in DEFAULT_ITERS.items()) + ")",
     )
     parser.add_argument(
         "--size", choices=("tiny", "deep", "small", "demo"), default="tiny", help="model shape (default tiny)"
