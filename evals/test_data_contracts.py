@@ -29,7 +29,7 @@ def violations(request: pytest.FixtureRequest) -> list[Violation]:
         raise pytest.UsageError(f"--data {folder}: folder must contain .jsonl files")
     queries = request.config.getoption("queries", default=None)
     suite = load_suite(Path(queries) if queries else None)
-    index = LeakIndex((q.id, q.prompt) for q in suite.queries)
+    index = LeakIndex.of_suite(suite)
     return check_files(files, load_registry(), system_prompt=suite.system_prompt, leak_index=index)
 
 

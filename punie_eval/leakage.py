@@ -24,6 +24,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
@@ -59,6 +60,18 @@ class Leak:
     score: float
 
 
+class _QueryLike(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def prompt(self) -> str: ...
+
+
+class SuiteLike(Protocol):
+    @property
+    def queries(self) -> Sequence[_QueryLike]: ...
+
+
 @dataclass(frozen=True)
 class _Eval:
     query_id: str
@@ -79,6 +92,11 @@ class LeakIndex:
         self._exact = {e.norm: e for e in self._evals}
         self._norms = [e.norm for e in self._evals]
         self._masks = [e.masked for e in self._evals]
+
+    @classmethod
+    def of_suite(cls, suite: SuiteLike) -> LeakIndex:
+        """The index of a query suite's prompts."""
+        return cls((q.id, q.prompt) for q in suite.queries)
 
     def check(self, prompt: str) -> Leak | None:
         norm = normalise(prompt)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from punie_eval.contracts import check_files
 from punie_eval.corpus import mixed
-from punie_eval.corpus.writer import eval_leak_index, generate
+from punie_eval.corpus.writer import generate
 from punie_eval.jsonl import write_jsonl
 from punie_eval.leakage import LeakIndex
 from punie_eval.queries import load_suite
@@ -30,15 +30,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=int, default=100_000, help="examples to check (default %(default)s)")
     args = parser.parse_args(argv)
     registry, suite = load_registry(), load_suite()
+    index = LeakIndex.of_suite(suite)
     started = time.perf_counter()
     rng = random.Random(1)
-    examples = [mixed.mix(rng, e) for e in generate(rng, args.examples, registry, set(), eval_leak_index())]
+    examples = [mixed.mix(rng, e) for e in generate(rng, args.examples, registry, set(), index)]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "train.jsonl"
         write_jsonl(path, (e.record() for e in examples))
         size = path.stat().st_size / 1e6
         print(f"generated {len(examples)} examples in {time.perf_counter() - started:.1f} s ({size:.0f} MB)")
-        index = LeakIndex((q.id, q.prompt) for q in suite.queries)
         started, cpu = time.perf_counter(), time.process_time()
         violations = check_files([path], registry, system_prompt=suite.system_prompt, leak_index=index)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu

@@ -23,7 +23,7 @@ CORPUS = data_dir() / "corpus"
 @cache
 def _corpus_violations(variant: str) -> tuple[Violation, ...]:
     suite = load_suite()
-    index = LeakIndex((q.id, q.prompt) for q in suite.queries)
+    index = LeakIndex.of_suite(suite)
     files = sorted((CORPUS / variant).glob("*.jsonl"))
     return tuple(check_files(files, load_registry(), system_prompt=suite.system_prompt, leak_index=index))
 

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         expand(args.paths),
         registry,
         system_prompt=suite.system_prompt if suite else None,
-        leak_index=LeakIndex((q.id, q.prompt) for q in suite.queries) if suite else None,
+        leak_index=LeakIndex.of_suite(suite) if suite else None,
     )
     print(json.dumps(audit.to_json(), indent=2) if args.json else render(audit))
     return 0 if audit.ok else 1

@@ -88,8 +88,7 @@ def _request(example: Example) -> str:
 
 def eval_leak_index() -> LeakIndex:
     """The bundled eval queries: a generated request that leaks one of them is drawn again."""
-    suite = load_suite(default_queries_file())
-    return LeakIndex((q.id, q.prompt) for q in suite.queries)
+    return LeakIndex.of_suite(load_suite(default_queries_file()))
 
 
 def generate(
