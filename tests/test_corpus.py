@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from punie_eval import chatfacts
 from punie_eval.clean import clean_dir
 from punie_eval.corpus import SYSTEM_PROMPT, vocab
+from punie_eval.corpus.requests import Intent
 from punie_eval.corpus.writer import N_TRAIN, write_mixed
 from punie_eval.jsonl import Record, load_chat
 from punie_eval.paths import data_dir
@@ -91,10 +93,10 @@ def test_corpus_mixed_has_double_wrapped_tool_messages() -> None:
 
 
 def test_corpus_clean_sizes() -> None:
-    """The cleaned corpus keeps N_TRAIN train and N_VALID valid examples, less the ~2% that
-    cleaning drops (announce-then-stop turns and the duplicates the mixed variant injects)."""
+    """The cleaned corpus keeps N_TRAIN train and N_VALID valid examples, less what cleaning
+    drops (the duplicates the mixed variant injects, and any repeated request)."""
     train, valid = (len(load_chat(CORPUS / "clean" / f"{split}.jsonl")) for split in ("train", "valid"))
-    assert (train, valid) == (14697, 137)
+    assert (train, valid) == (15000, 151)
     assert 0.97 * N_TRAIN <= train <= N_TRAIN
 
 
@@ -143,3 +145,55 @@ def test_corpus_class_names_include_three_part_names() -> None:
     three = [n for n in names if sum(c.isupper() for c in n) == 3]
     assert 200 <= len(three) <= 400
     assert all(not n.endswith(t + t) for n in names for t in vocab.CLASS_TAILS)
+
+
+def test_corpus_composed_requests_call_both_tools_once_each() -> None:
+    """A composed request asks for two tools and its one code block calls exactly those two,
+    with at most one symbol position in the request."""
+    from punie_eval.corpus import builders
+    from punie_eval.corpus.requests import INTENTS
+
+    registry = load_registry()
+    by_tool: dict[str, list[Intent]] = {}
+    for intent in INTENTS:
+        by_tool.setdefault(intent.tools[0], []).append(intent)
+    rng = random.Random(0)
+    pairs = set()
+    for _ in range(400):
+        example = builders.composed(rng, by_tool)
+        request, answer = example.messages[1]["content"], example.messages[2]
+        called = chatfacts.tools_called(answer, registry)
+        assert sorted(called) == sorted(example.calls[2]), request
+        assert len(set(called)) == 2, request
+        assert len(re.findall(r"line \d+|\.py:\d+:\d+", request)) <= 1, request
+        pairs.add(frozenset(called))
+    assert len(pairs) >= 40  # most of the 66 tool pairs, not a fixed list
+
+
+def test_corpus_lsp_position_wording_does_not_give_the_tool_away() -> None:
+    """The same position clauses follow definition, reference and hover asks, so the tool must
+    be read from the ask: each neutral clause appears in all three intents' templates."""
+    from punie_eval.corpus.requests import DEFINITION_SITE, INTENTS, USE_SITE
+
+    templates = {i.name: " ".join(i.templates) for i in INTENTS}
+    for clause in set(USE_SITE) & set(DEFINITION_SITE):
+        assert all(clause in templates[name] for name in ("goto", "refs", "refs_count", "hover")), clause
+
+
+def test_corpus_result_texts_are_composed_not_recited() -> None:
+    """Commit and failure messages are drawn from thousands of compositions (a small pool gets
+    recited instead of copied), and none of the suite's own turn-2 messages is among the trained ones."""
+    from punie_eval.corpus import texts
+
+    rng = random.Random(0)
+    assert len({texts.commit_message(rng) for _ in range(1000)}) >= 700
+    assert len({texts.failure_message(rng) for _ in range(1000)}) >= 700
+    suite_messages = [
+        item["message"]
+        for q in load_suite().queries
+        if q.turn2 is not None and q.turn2.tool in {"git_log", "pytest_run"}
+        for item in q.turn2.tool_result.get("commits", []) + q.turn2.tool_result.get("tests", [])
+    ]
+    assert len(suite_messages) >= 3
+    corpus = "\n".join((CORPUS / "clean" / f"{split}.jsonl").read_text() for split in ("train", "valid"))
+    assert [m for m in suite_messages if m in corpus] == []

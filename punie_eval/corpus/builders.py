@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from punie_eval.corpus import SYSTEM_PROMPT, concepts, results, summaries, vocab
+from punie_eval.corpus import SYSTEM_PROMPT, combos, concepts, results, summaries, vocab
 from punie_eval.corpus.combos import Chain
 from punie_eval.corpus.requests import Intent, fill
 from punie_eval.prompts import tool_response
@@ -62,6 +62,20 @@ def single(rng: random.Random, intent: Intent, kind: str = "single") -> Example:
     return Example(kind, messages, {2: intent.tools})
 
 
+def composed(rng: random.Random, by_tool: dict[str, list[Intent]]) -> Example:
+    """Two single-tool requests of different tools in one message, both calls in one code block."""
+    while True:
+        tool_a, tool_b = rng.sample(sorted(by_tool), 2)
+        first, second = rng.choice(by_tool[tool_a]), rng.choice(by_tool[tool_b])
+        made = combos.compose(rng, first, second, vocab.slots(rng))
+        if made:
+            break
+    request, code = made
+    messages = _start(vocab.polite(rng, request))
+    messages.append({"role": "assistant", "content": tool_call(code)})
+    return Example("composed", messages, {2: (tool_a, tool_b)})
+
+
 def run_command(rng: random.Random) -> Example:
     command, args, description = rng.choice(vocab.SHELL_COMMANDS)
     shown = " ".join([command, *args])
@@ -104,6 +118,9 @@ def write_file(rng: random.Random) -> Example:
 def multi_summary(rng: random.Random, intent: Intent, registry: ToolRegistry) -> Example:
     """Turn 1 calls the tool, the result comes back in a user turn, turn 2 summarises it in prose."""
     request, s = fill(intent, rng.choice(intent.templates), vocab.slots(rng))
+    if rng.random() < 0.5:
+        asks = summaries.ASK_AFTER_QUESTION if request.endswith("?") else summaries.ASK_AFTER_COMMAND
+        request += rng.choice(asks)
     messages = _start(vocab.polite(rng, request))
     messages.append({"role": "assistant", "content": tool_call(intent.code(s))})
     tool = intent.tools[0]

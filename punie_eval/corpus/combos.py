@@ -5,12 +5,14 @@ called on a value copied from the first tool's result)."""
 
 from __future__ import annotations
 
+import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from punie_eval.corpus.requests import Intent, lsp
-from punie_eval.corpus.vocab import Slots
+from punie_eval.corpus.requests import Intent, fill, lsp
+from punie_eval.corpus.vocab import Slots, lower_first
 
 QUALITY3 = """lint = ruff_check("{dir}")
 types = typecheck("{dir}")
@@ -121,6 +123,11 @@ CROSS: tuple[Intent, ...] = (
             "Show the signature of {sym} and all its usages ({file}, line {line}, column {col})",
             "What is {sym} and where is it used? It's at {file}:{line}:{col}",
             "Get the type info and the references of {sym} in {file} at line {line}, col {col}",
+            "Tell me the type of {sym} and who uses it ({file}, line {line}, column {col})",
+            "About {sym} in {file} at line {line}, col {col}: what is its signature, and where is it referenced?",
+            "Hover {sym} at {file}:{line}:{col} and list its references",
+            "Show the docs of {sym} plus every call site; it is at {file} line {line}, column {col}",
+            "For {sym} ({file}, line {line}, column {col}): its type, then all of its usages",
         ),
         lambda s: (
             f"info = {lsp('hover', s)}\nprint(info.content)\nrefs = {lsp('find_references', s)}\n"
@@ -328,3 +335,54 @@ def chains(intents: dict[str, Intent]) -> tuple[Chain, ...]:
             ),
         ),
     )
+
+
+# Composed two-tool requests: any two single-tool requests joined into one, answered by both
+# codes in one block, so "two asks → two calls" is learnt for every pair, not just the CROSS ones.
+CONNECTORS = (" and ", ", then ", ", and also ", "; also ", " plus ", ", after that ", " and then ")
+AFTER_QUESTION = ("Also, ", "And ", "Then ", "After that, ")
+TOGETHER = (" in one go", " together", " at the same time", " in a single step")
+RESULT_NAMES = {
+    "typecheck": "types",
+    "ruff_check": "lint",
+    "pytest_run": "tests",
+    "git_status": "status",
+    "git_diff": "diff",
+    "git_log": "log",
+    "goto_definition": "definition",
+    "find_references": "refs",
+    "hover": "info",
+    "document_symbols": "outline",
+    "workspace_symbols": "found",
+    "read_file": "content",
+}
+
+
+def _positional(template: str) -> bool:
+    return "{line}" in template
+
+
+def compose(rng: random.Random, first: Intent, second: Intent, s: Slots) -> tuple[str, str] | None:
+    """(request, code) asking for ``first`` then ``second``; None when ``second`` has no template
+    that fits after the first (at most one symbol position per request, no question after a command)."""
+    template_a = rng.choice(first.templates)
+    question = template_a.endswith("?")
+    fits = [
+        t
+        for t in second.templates
+        if not (_positional(t) and _positional(template_a)) and (question or not t.endswith("?"))
+    ]
+    if not fits:
+        return None
+    (a, slots_a), (b, slots_b) = fill(first, template_a, s), fill(second, rng.choice(fits), s)
+    if question:
+        request = f"{a} {rng.choice(AFTER_QUESTION)}{lower_first(b)}"
+    else:
+        request = f"{a}{rng.choice(CONNECTORS)}{lower_first(b)}"
+        if not b.endswith("?") and rng.random() < 0.2:
+            request += rng.choice(TOGETHER)
+    code = "\n".join(
+        re.sub(r"\bresult\b", RESULT_NAMES[intent.tools[0]], intent.code(slots))
+        for intent, slots in ((first, slots_a), (second, slots_b))
+    )
+    return request, code

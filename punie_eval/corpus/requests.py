@@ -40,6 +40,51 @@ def lsp(tool: str, s: Slots) -> str:
     return f'{tool}("{s.file}", {s.line}, {s.col}, "{s.sym}")'
 
 
+def positioned(questions: tuple[str, ...], commands: tuple[str, ...], clauses: tuple[str, ...]) -> tuple[str, ...]:
+    """Every LSP ask joined with every position clause. The clauses are shared between tools
+    ("defined at" follows a references question as often as a definition one), so the tool must
+    follow from the ask, not from the wording around the position."""
+    out: list[str] = []
+    for clause in clauses:
+        inline = clause.startswith((" ", ","))
+        out += [f"{q}{clause}?" if inline else f"{q}? {clause}." for q in questions]
+        out += [f"{c}{clause}" if inline else f"{c}. {clause}" for c in commands]
+        if clause.startswith(" ("):  # the position first: "For X (file, line 3, column 4): where is it used?"
+            out += [f"For {{sym}}{clause}: {_it(q)}?" for q in questions]
+            out += [f"For {{sym}}{clause}: {_it(c)}" for c in commands]
+    return tuple(out)
+
+
+def _it(ask: str) -> str:
+    """The ask with the symbol it follows referred to as "it", lower-cased: "where is it used"."""
+    return (ask[0].lower() + ask[1:]).replace("{sym}", "it")
+
+
+# Where the symbol is: inline (start with a space or comma) or a sentence of its own.
+_NEUTRAL_AT = (
+    " ({file}, line {line}, column {col})",
+    " at {file}:{line}:{col}",
+    " in {file} on line {line}, column {col}",
+    "Position: {file}, line {line}, column {col}",
+)
+USE_SITE = (
+    *_NEUTRAL_AT,
+    ", used in {file} at line {line}, col {col}",
+    ", called from {file} line {line}, column {col}",
+    "It is used at {file} line {line}, column {col}",
+    "I see it called in {file} on line {line}, column {col}",
+    "The call is at {file}:{line}:{col}",
+)
+DEFINITION_SITE = (
+    *_NEUTRAL_AT,
+    ", defined in {file} on line {line}, column {col}",
+    ", declared at {file} line {line}, col {col}",
+    "It is defined at {file} line {line}, column {col}",
+    "The definition sits in {file} on line {line}, column {col}",
+    "It's declared at {file}:{line}:{col}",
+)
+
+
 TC_LIST = """result = typecheck("{dir}")
 print(result.error_count)
 for error in result.errors:
@@ -187,6 +232,8 @@ INTENTS: tuple[Intent, ...] = (
             "Which of the lint issues in {dir} can be fixed automatically?",
             "For each lint issue in {dir}, tell me if it is fixable",
             "Which lint problems in {dir} can ruff fix on its own?",
+            "Lint {dir} and flag the violations that are auto-fixable",
+            "Run ruff over {dir} and show, for every issue, whether it can be fixed automatically",
         ),
         _fmt(RUFF_FIXABLE),
     ),
@@ -240,6 +287,14 @@ INTENTS: tuple[Intent, ...] = (
             "Run the unit tests in {testdir}",
             "Execute the tests",
             "Are things broken?",
+            "Does it all still work?",
+            "Still green?",
+            "Is the code healthy?",
+            "Are we good?",
+            "Did my change break something?",
+            "Is the suite passing?",
+            "Is it all OK now?",
+            "Does the project still run fine?",
         ),
         _fmt('result = pytest_run("{testdir}")\nprint(result.success, result.passed, result.failed)'),
     ),
@@ -295,6 +350,23 @@ INTENTS: tuple[Intent, ...] = (
             "I need the declaration of {sym}, which is called in {file} at line {line}, column {col}",
             "Resolve the definition of {sym} at {file}:{line}:{col}",
             "Where does {sym} live? I see it used in {file} at line {line}, column {col}",
+            *positioned(
+                (
+                    "Where is {sym} defined",
+                    "Which module defines {sym}",
+                    "Where can I find the definition of {sym}",
+                    "In which file is {sym} declared",
+                    "What is the definition site of {sym}",
+                ),
+                (
+                    "Navigate to the definition of {sym}",
+                    "Open the definition of {sym}",
+                    "Locate the declaration of {sym}",
+                    "Show the definition of {sym}",
+                    "Resolve {sym} to where it is defined",
+                ),
+                USE_SITE,
+            ),
         ),
         lambda s: (
             f"result = {lsp('goto_definition', s)}\nfor location in result.locations:\n    print(location.file, location.line)"
@@ -315,6 +387,23 @@ INTENTS: tuple[Intent, ...] = (
             "Show references for {sym} ({file} line {line}, column {col})",
             "Give me every reference to {sym}, declared at {file}:{line}:{col}",
             "References of {sym} at {file}, line {line}, column {col}?",
+            *positioned(
+                (
+                    "Where is {sym} used",
+                    "Who depends on {sym}",
+                    "Which places call {sym}",
+                    "What code references {sym}",
+                    "Where else does {sym} appear",
+                ),
+                (
+                    "Find all references to {sym}",
+                    "List every usage of {sym}",
+                    "Show the call sites of {sym}",
+                    "Find the callers of {sym}",
+                    "Track down each use of {sym}",
+                ),
+                DEFINITION_SITE,
+            ),
         ),
         lambda s: (
             f"result = {lsp('find_references', s)}\nprint(result.reference_count)\n"
@@ -329,6 +418,15 @@ INTENTS: tuple[Intent, ...] = (
             "Count the usages of {sym} defined in {file} at line {line}, column {col}",
             "How often is {sym} used? It sits at {file}:{line}:{col}",
             "How many times is {sym} used? See {file}:{line}:{col}",
+            *positioned(
+                (
+                    "How many call sites does {sym} have",
+                    "How often is {sym} referenced",
+                    "What is the reference count of {sym}",
+                ),
+                ("Count the references to {sym}", "Count how many places use {sym}"),
+                DEFINITION_SITE,
+            ),
         ),
         lambda s: f"result = {lsp('find_references', s)}\nprint(result.reference_count)",
     ),
@@ -360,6 +458,19 @@ INTENTS: tuple[Intent, ...] = (
             "Type signature of {sym} at {file} line {line} col {col}?",
             "What type information is there for {sym} at {file}:{line}:{col}?",
             "What would the editor show when hovering {sym} in {file} at line {line}, column {col}?",
+            *positioned(
+                (
+                    "What is the type of {sym}",
+                    "What does {sym} accept and return",
+                    "What does the docstring of {sym} say",
+                ),
+                (
+                    "Show the type signature of {sym}",
+                    "Hover over {sym}",
+                    "Display the documentation of {sym}",
+                ),
+                DEFINITION_SITE,
+            ),
         ),
         lambda s: f"result = {lsp('hover', s)}\nprint(result.content)",
     ),
@@ -470,6 +581,18 @@ INTENTS: tuple[Intent, ...] = (
             "Does the working tree have anything uncommitted?",
             "Scan the repo for changes I haven't committed yet",
             "Is there uncommitted work in this checkout?",
+            "Is everything committed?",
+            "Did I commit all of my changes?",
+            "Is there anything I haven't committed yet?",
+            "Anything left to commit?",
+            "Which files are dirty in the working tree?",
+            "Have I got local changes?",
+            "How does my checkout look right now?",
+            "Is the working copy dirty?",
+            "What's the current state of the checkout?",
+            "List the changed files in the working tree",
+            "Check the repo for pending changes",
+            "Which files differ from the last commit?",
         ),
         _fmt(STATUS_LIST),
         default_dir=".",
@@ -530,6 +653,10 @@ INTENTS: tuple[Intent, ...] = (
             "Run git diff for {dir} and show the output",
             "Diff the working tree",
             "What are my current code changes?",
+            "Show the line-by-line changes in {dir}",
+            "Print the diff of my edits",
+            "Compare my working copy against HEAD",
+            "Show the patch for my current edits",
         ),
         _fmt(DIFF_LIST, staged=""),
         default_dir=".",

@@ -11,48 +11,14 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from punie_eval.corpus import vocab
+from punie_eval.corpus import texts, vocab
 from punie_eval.corpus.vocab import Slots
 from punie_eval.registry import ToolRegistry
 
 Result = dict[str, Any]
 
-TYPE_ERRORS = (
-    ("arg-type", 'Argument 1 to "{f}" has incompatible type "int"; expected "str"'),
-    ("attr-defined", '"{c}" has no attribute "{a}"'),
-    ("return-value", 'Incompatible return value type (got "None", expected "{c}")'),
-    ("assignment", 'Incompatible types in assignment (expression has type "str", variable has type "int")'),
-    ("name-defined", 'Name "{a}" is not defined'),
-    ("union-attr", 'Item "None" of "{c} | None" has no attribute "{a}"'),
-    ("call-arg", 'Missing positional argument "{a}" in call to "{f}"'),
-    ("import-untyped", 'Library stubs not installed for "yaml"'),
-)
-LINT = (
-    ("F401", "`{m}` imported but unused", True),
-    ("I001", "Import block is un-sorted or un-formatted", True),
-    ("E501", "Line too long (121 > 100)", False),
-    ("F841", "Local variable `{a}` is assigned to but never used", False),
-    ("B006", "Do not use mutable data structures for argument defaults", False),
-    ("UP006", "Use `list` instead of `List` for type annotation", True),
-    ("E711", "Comparison to `None` should be `cond is None`", True),
-    ("SIM108", "Use ternary operator instead of `if`-`else`-block", False),
-)
-TEST_FAILURES = (
-    "AssertionError: assert 3 == 4",
-    "KeyError: 'user_id'",
-    "AssertionError: assert None is not None",
-    "TypeError: {f}() missing 1 required positional argument: '{a}'",
-    "ValueError: invalid literal for int() with base 10: 'abc'",
-)
 KIND_NAMES = {5: "class", 6: "method", 12: "function", 13: "variable", 14: "constant"}
 STATUSES = ("modified", "modified", "added", "deleted", "untracked", "renamed")
-ATTRS = ("model_dir", "timeout", "name", "items", "user_id", "path", "retries")
-
-
-def _fill(rng: random.Random, text: str) -> str:
-    return text.format(
-        f=vocab.func_name(rng), c=vocab.class_name(rng), a=rng.choice(ATTRS), m=rng.choice(("os", "sys", "json", "re"))
-    )
 
 
 def _files(rng: random.Random, s: Slots, k: int) -> list[str]:
@@ -63,7 +29,7 @@ def _files(rng: random.Random, s: Slots, k: int) -> list[str]:
 def typecheck(rng: random.Random, s: Slots, at_least: int = 0) -> Result:
     errors = []
     for file in _files(rng, s, rng.randint(max(at_least, 0), 3)):
-        code, message = rng.choice(TYPE_ERRORS)
+        code, message = texts.type_error(rng)
         severity = "warning" if rng.random() < 0.15 else "error"
         errors.append(
             {
@@ -72,7 +38,7 @@ def typecheck(rng: random.Random, s: Slots, at_least: int = 0) -> Result:
                 "column": rng.randint(1, 40),
                 "severity": severity,
                 "code": code,
-                "message": _fill(rng, message),
+                "message": message,
             }
         )
     error_count = sum(e["severity"] == "error" for e in errors)
@@ -87,14 +53,14 @@ def typecheck(rng: random.Random, s: Slots, at_least: int = 0) -> Result:
 def ruff_check(rng: random.Random, s: Slots, at_least: int = 0) -> Result:
     violations = []
     for file in _files(rng, s, rng.randint(at_least, 4)):
-        code, message, fixable = rng.choice(LINT)
+        code, message, fixable = texts.lint_violation(rng)
         violations.append(
             {
                 "file": file,
                 "line": rng.randint(1, 200),
                 "column": rng.randint(1, 30),
                 "code": code,
-                "message": _fill(rng, message),
+                "message": message,
                 "fixable": fixable,
             }
         )
@@ -113,7 +79,7 @@ def pytest_run(rng: random.Random, s: Slots, at_least: int = 0) -> Result:
             "name": f"tests/test_{rng.choice(vocab.MODULES)}.py::test_{vocab.func_name(rng)}",
             "outcome": "failed",
             "duration": round(rng.uniform(0.01, 1.5), 2),
-            "message": _fill(rng, rng.choice(TEST_FAILURES)),
+            "message": texts.failure_message(rng),
         }
         for _ in range(failed)
     ]
@@ -154,10 +120,7 @@ def find_references(rng: random.Random, s: Slots, at_least: int = 0) -> Result:
 
 
 def hover(rng: random.Random, s: Slots, at_least: int = 0) -> Result:
-    content = (
-        f"class {s.sym}()" if s.sym[0].isupper() else f"def {s.sym}(path: str, strict: bool = False) -> dict[str, str]"
-    )
-    return {"success": True, "symbol": s.sym, "content": content, "language": "python"}
+    return {"success": True, "symbol": s.sym, "content": texts.signature(rng, s.sym), "language": "python"}
 
 
 def document_symbols(rng: random.Random, s: Slots, at_least: int = 0) -> Result:
@@ -221,9 +184,9 @@ def git_log(rng: random.Random, s: Slots, at_least: int = 0) -> Result:
     commits = [
         {
             "hash": f"{rng.getrandbits(28):07x}",
-            "message": rng.choice(vocab.COMMIT_MESSAGES),
+            "message": texts.commit_message(rng),
             "author": rng.choice(vocab.AUTHORS),
-            "date": f"2026-0{rng.randint(1, 9)}-{rng.randint(10, 28)}",
+            "date": f"{rng.choice((2025, 2026))}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
         }
         for _ in range(n)
     ]

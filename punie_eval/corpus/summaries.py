@@ -13,6 +13,23 @@ from typing import Any
 
 from punie_eval.corpus.results import KIND_NAMES, Result
 
+# How users ask for the turn-2 prose up front: appended to half the multi-turn summary requests.
+ASK_AFTER_COMMAND = (
+    " and summarise the result",
+    ", then give me a short summary",
+    " and tell me what you find",
+    " and explain what it shows",
+    " and sum it up for me",
+    ", then report back in a few lines",
+    " and give me the gist",
+)
+ASK_AFTER_QUESTION = (
+    " Summarise it for me.",
+    " Give me a short summary.",
+    " Tell me what you find.",
+    " Explain the outcome briefly.",
+)
+
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"

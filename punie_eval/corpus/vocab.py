@@ -135,28 +135,20 @@ FUNC_NOUNS = (
     "agent",
 )
 SEARCH_WORDS = ("Config", "Result", "Session", "Client", "Handler", "parse", "load", "Error", "Registry", "Tool")
-AUTHORS = ("Ada", "Ben", "Chloe", "Dmitri", "Eve", "Farid", "Grace", "Hiro", "Ines", "Jonas")
-COMMIT_MESSAGES = (
-    "Fix off-by-one in pagination",
-    "Add retry to the HTTP client",
-    "Refactor config loading",
-    "Bump ruff to the latest release",
-    "Remove dead code from the runner",
-    "Add tokenizer round-trip test",
-    "Document the session lifecycle",
-    "Speed up cache lookups",
-    "Handle empty payloads",
-    "Rename settings module",
-    "Tighten type hints in models",
-    "Split the parser into modules",
-    "Add workspace symbol search",
-    "Drop Python 3.10 support",
-    "Log slow queries",
-    "Fix flaky event test",
+AUTHORS = (
+    *("Ada", "Ben", "Chloe", "Dmitri", "Eve", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemal", "Lena"),
+    *("Mateo", "Nadia", "Oskar", "Priya", "Quinn", "Rosa", "Sven", "Tomas", "Uma", "Viktor", "Wen", "Yusuf"),
 )
-POLITE_PREFIXES = ("", "", "", "", "Can you ", "Could you ", "Please ", "Hey, ", "I'd like you to ", "Would you ")
+POLITE_PREFIXES = (
+    *("", "", "", "", "", ""),
+    *("Can you ", "Could you ", "Please ", "Hey, ", "I'd like you to ", "Would you "),
+    *("Before I push, ", "Quick one: ", "Go ahead and ", "I need you to ", "OK, now ", "Hi! "),
+)
 POLITE_SUFFIXES = ("", "", "", "", ", thanks", ", please", " for me", " when you get a chance", ". Thanks!")
-QUESTION_PREFIXES = ("", "", "", "Quick question: ", "Hey, ", "Out of curiosity, ")
+QUESTION_PREFIXES = (
+    *("", "", "", "", ""),
+    *("Quick question: ", "Hey, ", "Out of curiosity, ", "Before I push: ", "Hi! ", "One thing: "),
+)
 QUESTION_SUFFIXES = ("", "", "", " Thanks.", " Thanks!")
 
 # Shell commands with no typed tool: these are the genuine run_command requests.
@@ -267,7 +259,7 @@ def py_str(text: str) -> str:
     return f'"{escaped}"'
 
 
-def _lower_first(text: str) -> str:
+def lower_first(text: str) -> str:
     keep = text.startswith(("I ", "I'")) or text[:2].isupper()
     return text if keep else text[0].lower() + text[1:]
 
@@ -276,9 +268,10 @@ def polite(rng: random.Random, text: str) -> str:
     """Wrap a request in a random polite prefix and suffix; questions keep their question form."""
     if "?" in text:
         prefix = rng.choice(QUESTION_PREFIXES)
-        return prefix + (_lower_first(text) if prefix else text) + rng.choice(QUESTION_SUFFIXES)
+        body = lower_first(text) if prefix and not prefix.endswith("! ") else text
+        return prefix + body + rng.choice(QUESTION_SUFFIXES)
     prefix, suffix = rng.choice(POLITE_PREFIXES), rng.choice(POLITE_SUFFIXES)
-    body = _lower_first(text) if prefix else text
+    body = lower_first(text) if prefix and not prefix.endswith("! ") else text
     if suffix.endswith("!"):
         return f"{prefix}{body}{suffix}"
     end = "?" if prefix.strip() in {"Can you", "Could you", "Would you"} else rng.choice(("", ".", "."))

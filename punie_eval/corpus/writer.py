@@ -28,11 +28,12 @@ OVERLAPS = 6
 MIX = {
     "prose": 0.10,
     "prose_tool": 0.07,
-    "single": 0.34,
+    "single": 0.30,
     "identity": 0.07,
     "run_command": 0.03,
     "write_file": 0.02,
-    "cross": 0.14,
+    "cross": 0.11,
+    "composed": 0.07,
     "multi_summary": 0.13,
     "multi_chain": 0.10,
 }
@@ -73,6 +74,7 @@ def _makers(registry: ToolRegistry) -> dict[str, Callable[[random.Random], Examp
         "run_command": builders.run_command,
         "write_file": builders.write_file,
         "cross": lambda rng: builders.single(rng, rng.choice(CROSS), kind="cross"),
+        "composed": lambda rng: builders.composed(rng, by_tool),
         "multi_summary": lambda rng: builders.multi_summary(rng, rng.choice(summary_intents), registry),
         "multi_chain": lambda rng: builders.multi_chain(rng, rng.choice(chain_list), registry),
     }
