@@ -17,9 +17,9 @@ import pytest
 
 from punie_eval.blas import blas_env, find_fast_blas, load_fast_blas
 from punie_eval.errors import UsageError
-from punie_eval.paths import data_dir, reference_model_dir
-from punie_eval.refmodel.build import MANIFEST, q5_dir, read_jsonl, read_manifest
-from punie_eval.refmodel.tokenizer import CHAT_TEMPLATE, corpus_texts, train_tokenizer
+from punie_eval.paths import reference_model_dir
+from punie_eval.refmodel.build import MANIFEST, q5_dir, read_manifest
+from punie_eval.refmodel.tokenizer import CHAT_TEMPLATE
 from punie_eval.refmodel.train import max_seq_length_for, per_turn_examples
 
 REPO = Path(__file__).resolve().parent.parent
@@ -168,66 +168,6 @@ def test_train_max_seq_length_fits_the_longest_example(lengths: list[int], expec
 def test_tokenizer_template_selects_the_qwen3_coder_parser() -> None:
     """The template holds the literal mlx-lm looks for to pick the qwen3_coder tool parser."""
     assert "<tool_call>\\n<function=" in CHAT_TEMPLATE
-
-
-CORPUS = data_dir() / "corpus" / "clean"
-
-
-@pytest.fixture(scope="module")
-def corpus_tokenizer(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """A tokenizer trained on 2,000 records of the committed corpus, loaded the way mlx-lm loads it."""
-    from transformers import AutoTokenizer
-
-    out = tmp_path_factory.mktemp("tokenizer")
-    train_tokenizer(corpus_texts(read_jsonl(CORPUS / "train.jsonl")[:2000]), 2048, out)
-    return AutoTokenizer.from_pretrained(str(out))
-
-
-@pytest.mark.parametrize(
-    ("prose", "code"),
-    [
-        ("Find classes named GitStatusResult", 'workspace_symbols("GitStatusResult")'),
-        ("Where is load_config defined?", 'goto_definition("a.py", 1, 2, "load_config")'),
-        ("- AgentConfig (class, lines 18-25)", "SymbolInfo(name='AgentConfig', kind=5)"),
-    ],
-    ids=["class", "function", "summary"],
-)
-def test_tokenizer_encodes_a_name_the_same_in_prose_and_in_code(corpus_tokenizer: Any, prose: str, code: str) -> None:
-    """A name after a space (request, summary) is the same tokens as after a quote (code, result),
-    so copying it is token-for-token."""
-    name = next(w for w in ("GitStatusResult", "load_config", "AgentConfig") if w in prose)
-
-    def tokens_of_name(text: str) -> list[str]:
-        tokens: list[str] = corpus_tokenizer.tokenize(text)
-        joined = "".join(tokens)
-        start = joined.index(name)
-        out, position = [], 0
-        for token in tokens:
-            if start <= position < start + len(name):
-                out.append(token)
-            position += len(token)
-        return out
-
-    assert tokens_of_name(prose) == tokens_of_name(code)
-    assert "".join(tokens_of_name(prose)) == name
-
-
-def test_tokenizer_numbers_up_to_999_are_single_tokens(corpus_tokenizer: Any) -> None:
-    """42 and 420 are one token each; longer numbers split left to right; text round-trips."""
-    text = "line 42, column 7, line 420, year 2026"
-    tokens = corpus_tokenizer.tokenize(text)
-    assert [t for t in tokens if t.isdigit()] == ["42", "7", "420", "202", "6"]
-    assert corpus_tokenizer.decode(corpus_tokenizer.encode(text)) == text
-
-
-def test_tokenizer_saved_pipeline_matches_the_loaded_one(corpus_tokenizer: Any) -> None:
-    """tokenizers (the saved file) and transformers' Qwen2Tokenizer (as mlx-lm loads it) give the same ids."""
-    from tokenizers import Tokenizer
-
-    raw = Tokenizer.from_file(str(Path(corpus_tokenizer.name_or_path) / "tokenizer.json"))
-    texts = list(corpus_texts(read_jsonl(CORPUS / "valid.jsonl")))
-    assert len(texts) > 300
-    assert [raw.encode(t).ids for t in texts] == [corpus_tokenizer.encode(t, add_special_tokens=False) for t in texts]
 
 
 # --- (a) a quick build ------------------------------------------------------------------

@@ -2,10 +2,8 @@
 
 The pipeline is exactly the one ``transformers``' ``Qwen2Tokenizer`` rebuilds on load (NFC
 normalizer, Qwen2 split regex, byte-level without prefix space): ``Qwen2Tokenizer.__init__``
-keeps only vocab, merges and added tokens from ``tokenizer.json``. Two things make copying
-easy for a tiny model without leaving that pipeline: BPE is trained with the space before a
-word cut off (no merge can then span it, so the saved pipeline encodes the same), and numbers
-10-999 are added tokens.
+keeps only vocab, merges and added tokens from ``tokenizer.json``, so training with any other
+pre-tokenizer would make the saved and the loaded encodings diverge.
 
 The ChatML template renders system / user / assistant / tool turns (consecutive tool turns
 merge into one user turn of ``<tool_response>`` blocks, as in Qwen3-Coder), assistant
@@ -22,16 +20,11 @@ from typing import Any
 
 # transformers' Qwen2Tokenizer PRETOKENIZE_REGEX, verbatim.
 QWEN2_PRETOKENIZE_REGEX = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""  # noqa: E501 - verbatim
-SPACE_BEFORE_WORD = r"\s+(?=\p{L})"
 ENDOFTEXT = "<|endoftext|>"
 IM_START = "<|im_start|>"
 IM_END = "<|im_end|>"
 SPECIAL_TOKENS = (ENDOFTEXT, IM_START, IM_END)  # ids 0, 1, 2
 TOOL_TOKENS = ("<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>")
-# Every number from 10 to 999 is one token (added tokens match leftmost-longest before
-# pre-tokenization, like the 1-3 digit groups of GPT-4's tokenizer): the Qwen2 regex splits
-# digits one by one, and a tiny model copying "42" as two tokens wrote them back as "24".
-NUMBER_TOKENS = tuple(str(n) for n in range(10, 1000))
 
 CHAT_TEMPLATE = (
     "{%- macro render_call(tc) -%}\n"
@@ -97,17 +90,14 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int, out_dir: Path) -> int
     from tokenizers.models import BPE
     from tokenizers.trainers import BpeTrainer
 
-    def qwen2(*extra: Any) -> Any:
-        split = pre_tokenizers.Split(Regex(QWEN2_PRETOKENIZE_REGEX), behavior="isolated", invert=False)
-        return pre_tokenizers.Sequence([split, *extra, pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
-
     tokenizer = Tokenizer(BPE())
     tokenizer.normalizer = normalizers.NFC()
-    # Trained with the space before a word cut off, so no merge joins them: "load_config" is then
-    # the same tokens after a space (the request) as after a quote (the code), and the model can
-    # copy it token for token. Saved with the plain Qwen2 pipeline, which encodes identically
-    # because no merge spans the cut.
-    tokenizer.pre_tokenizer = qwen2(pre_tokenizers.Split(Regex(SPACE_BEFORE_WORD), behavior="isolated"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(QWEN2_PRETOKENIZE_REGEX), behavior="isolated", invert=False),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
     tokenizer.decoder = decoders.ByteLevel()
     trainer = BpeTrainer(
         vocab_size=vocab_size,
@@ -117,9 +107,8 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int, out_dir: Path) -> int
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
     tokenizer.train_from_iterator(texts, trainer=trainer)
-    tokenizer.pre_tokenizer = qwen2()
     # Not special: like Qwen's, they survive skip_special_tokens (the scorer must see them).
-    tokenizer.add_tokens([AddedToken(t, special=False, normalized=False) for t in (*TOOL_TOKENS, *NUMBER_TOKENS)])
+    tokenizer.add_tokens([AddedToken(t, special=False, normalized=False) for t in TOOL_TOKENS])
     out_dir.mkdir(parents=True, exist_ok=True)
     tokenizer.save(str(out_dir / "tokenizer.json"))
     (out_dir / "tokenizer_config.json").write_text(json.dumps(tokenizer_config(), indent=2) + "\n")
