@@ -264,14 +264,18 @@ def lower_first(text: str) -> str:
     return text if keep else text[0].lower() + text[1:]
 
 
+def _after(prefix: str, text: str) -> str:
+    """``text`` continuing ``prefix``: lower-cased after "Hey, ", kept after "Hi! " or no prefix."""
+    return lower_first(text) if prefix and not prefix.endswith("! ") else text
+
+
 def polite(rng: random.Random, text: str) -> str:
     """Wrap a request in a random polite prefix and suffix; questions keep their question form."""
     if "?" in text:
         prefix = rng.choice(QUESTION_PREFIXES)
-        body = lower_first(text) if prefix and not prefix.endswith("! ") else text
-        return prefix + body + rng.choice(QUESTION_SUFFIXES)
+        return prefix + _after(prefix, text) + rng.choice(QUESTION_SUFFIXES)
     prefix, suffix = rng.choice(POLITE_PREFIXES), rng.choice(POLITE_SUFFIXES)
-    body = lower_first(text) if prefix and not prefix.endswith("! ") else text
+    body = _after(prefix, text)
     if suffix.endswith("!"):
         return f"{prefix}{body}{suffix}"
     end = "?" if prefix.strip() in {"Can you", "Could you", "Would you"} else rng.choice(("", ".", "."))
