@@ -197,3 +197,18 @@ def test_corpus_result_texts_are_composed_not_recited() -> None:
     assert len(suite_messages) >= 3
     corpus = "\n".join((CORPUS / "clean" / f"{split}.jsonl").read_text() for split in ("train", "valid"))
     assert [m for m in suite_messages if m in corpus] == []
+
+
+def test_corpus_conceptual_questions_are_framed_and_never_answered_with_a_call() -> None:
+    """Every Python topic is also asked through the generic frames (not only its own few
+    sentences), and a "don't run anything" prefix only ever precedes a prose answer."""
+    from punie_eval.corpus import concepts
+
+    records = _records("clean")
+    requests = {r.messages[1]["content"]: chatfacts.is_call(r.messages[2]) for r in records}
+    for _answer, _phrasings, subjects in concepts.PYTHON_TOPICS:
+        assert not subjects or any(s in q for s in subjects for q in requests), subjects
+    prefixes = [p.lower() for p in concepts.NO_CALL_PREFIXES]
+    no_call = [(q, call) for q, call in requests.items() if any(p in q.lower() for p in prefixes)]
+    assert len(no_call) >= 100
+    assert [q for q, call in no_call if call] == []

@@ -267,6 +267,32 @@ def test_committed_tokenizer_renders_generation_prompt() -> None:
 
 
 @committed
+def test_committed_tokenizer_reads_numbers_the_same_in_prose_and_code() -> None:
+    """A space before a digit is one token, so 42 is the same tokens in "line 42" and in
+    ", 42,", and mlx-lm's streaming detokenizer gives the text back unchanged."""
+    from mlx_lm.tokenizer_utils import load as load_tokenizer
+
+    wrapper = load_tokenizer(reference_model_dir())
+    code = 'goto_definition("src/a.py", 42, 7, "load_config")'
+    prose = "Go to load_config at src/a.py line 42, column 7."
+
+    def tokens(text: str) -> list[str]:
+        return [str(t) for t in wrapper.convert_ids_to_tokens(wrapper.encode(text, add_special_tokens=False))]
+
+    assert tokens(" 42") == [" 4", "2"]
+    in_code, in_prose = tokens(code), tokens(prose)
+    assert in_code[in_code.index(" 4") :][:3] == [" 4", "2", ","]
+    assert in_prose[in_prose.index(" 4") - 1 :][:4] == ["Ġline", " 4", "2", ","]
+    detokenizer = wrapper.detokenizer
+    for text in (code, prose, "There are  3 errors: 12, 4"):
+        detokenizer.reset()
+        for token in wrapper.encode(text, add_special_tokens=False):
+            detokenizer.add_token(token)
+        detokenizer.finalize()
+        assert detokenizer.text == text
+
+
+@committed
 @pytest.mark.parametrize("name", ["reference-model", "reference-model-q5"])
 def test_committed_manifest_matches_files(name: str) -> None:
     """Each committed model's manifest names its BLAS and its size on disk."""

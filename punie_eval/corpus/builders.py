@@ -38,9 +38,22 @@ def _start(request: str) -> list[Message]:
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": request}]
 
 
+def _maybe_no_call(rng: random.Random, question: str) -> str:
+    """Now and then the user says up front that nothing should run."""
+    if rng.random() < 0.15:
+        return rng.choice(concepts.NO_CALL_PREFIXES) + vocab.lower_first(question)
+    return question
+
+
 def prose_python(rng: random.Random) -> Example:
-    answer, phrasings = rng.choice(concepts.PYTHON_TOPICS)
-    messages = _start(vocab.polite(rng, rng.choice(phrasings)))
+    answer, phrasings, subjects = rng.choice(concepts.PYTHON_TOPICS)
+    if subjects and rng.random() < 0.5:
+        question = rng.choice(concepts.TOPIC_FRAMES).format(s=rng.choice(subjects))
+    else:
+        question = rng.choice(phrasings)
+    if subjects:  # not the greeting
+        question = _maybe_no_call(rng, question)
+    messages = _start(vocab.polite(rng, question))
     return Example("prose", [*messages, {"role": "assistant", "content": answer}], {})
 
 
@@ -51,7 +64,7 @@ def prose_tool(rng: random.Random, registry: ToolRegistry) -> Example:
     else:
         tool = rng.choice(sorted(registry.tools))
         question, answer = rng.choice(concepts.TOOL_QUESTIONS).format(tool=tool), concepts.tool_answer(registry, tool)
-    messages = _start(vocab.polite(rng, question))
+    messages = _start(vocab.polite(rng, _maybe_no_call(rng, question)))
     return Example("prose_tool", [*messages, {"role": "assistant", "content": answer}], {})
 
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from punie_eval.registry import ToolRegistry
 
-# (answer, phrasings). One fixed answer per topic: the model learns "question → prose".
-PYTHON_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
+# (answer, phrasings, subjects). One fixed answer per topic: the model learns "question → prose".
+# The subjects are noun phrases for TOPIC_FRAMES, so a topic is not asked only in a handful of
+# fixed sentences a tiny model would memorise instead of learning "a concept → prose".
+PYTHON_TOPICS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     (
         "A Protocol describes structural typing: any class with the right methods matches, without having to inherit from it. "
         "An abstract base class is nominal: implementations must inherit from the ABC and it can share code and enforce abstract "
@@ -22,6 +24,7 @@ PYTHON_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "Is inheriting from an ABC better than using a Protocol?",
             "How do Protocols relate to abstract base classes?",
         ),
+        ("typing.Protocol versus abstract base classes", "structural typing with Protocols"),
     ),
     (
         "A frozen dataclass is immutable: assigning to a field after construction raises FrozenInstanceError. Because its "
@@ -34,6 +37,7 @@ PYTHON_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "Are frozen dataclasses hashable?",
             "How do I make an immutable dataclass?",
         ),
+        ("frozen dataclasses", "dataclass(frozen=True)"),
     ),
     (
         "A generator expression is lazy: it yields one item at a time and keeps almost nothing in memory, while a list "
@@ -47,6 +51,7 @@ PYTHON_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "When is a generator expression the better choice over building a list?",
             "Why do generator expressions use less memory than list comprehensions?",
         ),
+        ("generator expressions versus list comprehensions", "lazy generator expressions"),
     ),
     (
         "__exit__ receives the exception type, value and traceback when the with block raises (or three Nones otherwise). "
@@ -59,6 +64,7 @@ PYTHON_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "How can __exit__ suppress an error from the with body?",
             "What should __exit__ return to let an exception propagate?",
         ),
+        ("how __exit__ handles exceptions", "exceptions in context managers"),
     ),
     (
         "Default argument values are evaluated once, when the function is defined, so a list or dict default is shared by "
@@ -71,21 +77,25 @@ PYTHON_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "Is def add(x, seen=set()) safe?",
             "Why should defaults be None instead of an empty list?",
         ),
+        ("mutable default arguments", "the mutable default parameter pitfall"),
     ),
     (
         "A decorator is a callable that takes a function and returns a replacement, applied with @name above the def. It is used "
         "to add behaviour such as caching, logging or retries; functools.wraps keeps the original name and docstring.",
         ("What is a decorator in Python?", "How do decorators work?", "Explain Python decorators with an example"),
+        ("decorators", "Python decorators and functools.wraps"),
     ),
     (
         "`is` compares identity (the same object), `==` compares equality (the __eq__ method). Use `is` only for singletons "
         "such as None, True and False, and `==` for values.",
         ("What's the difference between is and == in Python?", "When should I use `is None`?"),
+        ("is versus ==", "identity versus equality"),
     ),
     (
         "*args collects extra positional arguments into a tuple and **kwargs collects extra keyword arguments into a dict. "
         "They let a function accept a variable number of arguments or forward them to another call.",
         ("What do *args and **kwargs mean?", "How do I accept any number of arguments in a function?"),
+        ("*args and **kwargs", "variadic function arguments"),
     ),
     (
         "The GIL (global interpreter lock) lets only one thread execute Python bytecode at a time in CPython. Threads still "
@@ -95,121 +105,145 @@ PYTHON_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "Why don't Python threads speed up CPU-bound code?",
             "Threads or processes for CPU-heavy work?",
         ),
+        ("the GIL", "the global interpreter lock"),
     ),
     (
         "async/await runs coroutines cooperatively on an event loop: a coroutine pauses at each await so others can run while it "
         "waits for I/O. It suits many concurrent network calls; it does not make CPU-bound code faster.",
         ("How does async/await work in Python?", "When is asyncio a good fit?", "What does await actually do?"),
+        ("async and await", "asyncio coroutines"),
     ),
     (
         "A list is mutable and meant for homogeneous sequences that grow; a tuple is immutable, hashable when its items are, "
         "and suits fixed records and dict keys.",
         ("List or tuple: what's the difference?", "Why are tuples immutable and when do I want that?"),
+        ("lists versus tuples", "when to use a tuple"),
     ),
     (
         "Type hints are annotations that document expected types; Python does not enforce them at runtime. A static checker "
         "such as mypy or pyright reads them to find bugs before the code runs.",
         ("Are type hints checked at runtime?", "What are type hints for?", "Why bother with type annotations?"),
+        ("type hints at runtime", "type annotations"),
     ),
     (
         "A TypedDict describes a dict with a fixed set of string keys and a type per key; it stays a plain dict at runtime. "
         "A dataclass creates a real class with attributes, defaults and methods.",
         ("TypedDict or dataclass?", "What is a TypedDict used for?"),
+        ("TypedDict versus dataclass",),
     ),
     (
         "An Enum defines a fixed set of named constants; members compare by identity, can be iterated, and make invalid "
         "values impossible to pass where a member is expected.",
         ("Why use an Enum instead of string constants?", "What is enum.Enum good for?"),
+        ("enums versus string constants", "enum.Enum"),
     ),
     (
         "__slots__ declares a fixed set of attributes, so instances have no per-instance __dict__: they use less memory and "
         "reject unknown attributes. Dataclasses support it with slots=True.",
         ("What does __slots__ do?", "How can I reduce the memory of many small objects?"),
+        ("__slots__",),
     ),
     (
         "A closure is an inner function that remembers variables from the enclosing scope after the outer function returns. "
         "Use nonlocal to rebind such a variable from the inner function.",
         ("What is a closure in Python?", "What does the nonlocal keyword do?"),
+        ("closures and nonlocal", "closures"),
     ),
     (
         "@staticmethod defines a function in a class namespace with no implicit first argument; @classmethod receives the class "
         "as cls and is typical for alternative constructors; a normal method receives the instance as self.",
         ("classmethod vs staticmethod?", "When do I need a classmethod?"),
+        ("classmethod versus staticmethod",),
     ),
     (
         "@property turns a method into a computed attribute read without parentheses; a setter can validate assignments. "
         "It lets you start with a plain attribute and add logic later without changing callers.",
         ("What does @property do?", "How do I make a read-only attribute?"),
+        ("the @property decorator", "properties"),
     ),
     (
         "An iterator has __next__ and raises StopIteration when exhausted; an iterable has __iter__ returning an iterator. "
         "Lists are iterables you can loop over many times, an iterator is consumed once.",
         ("What is the difference between an iterable and an iterator?", "Why can I only loop over a generator once?"),
+        ("iterables versus iterators",),
     ),
     (
         "pathlib.Path is an object-oriented path API: paths join with /, and methods such as read_text, exists and glob replace "
         "os.path string functions. It is the modern default.",
         ("pathlib or os.path?", "Why is pathlib preferred for file paths?"),
+        ("pathlib versus os.path",),
     ),
     (
         "A virtual environment is an isolated Python installation for one project, so its dependencies do not clash with other "
         "projects. Create it with python -m venv .venv and activate it before installing packages.",
         ("What is a virtual environment and why use one?", "Why do I need a venv?"),
+        ("virtual environments",),
     ),
     (
         "A pytest fixture is a function decorated with @pytest.fixture that provides setup (and teardown after yield) to tests "
         "that name it as a parameter; scope controls how often it is created.",
         ("How do pytest fixtures work?", "What is a fixture in pytest?"),
+        ("pytest fixtures",),
     ),
     (
         "Merging keeps both histories and records a merge commit; rebasing replays your commits on top of the other branch for "
         "a linear history but rewrites commit hashes, so avoid rebasing shared branches.",
         ("git rebase vs git merge?", "Should I rebase or merge my feature branch?"),
+        ("git rebase versus git merge",),
     ),
     (
         "Exceptions should be caught as narrowly as possible: catch the specific exception you can handle, keep the try block "
         "small, and re-raise with `raise ... from err` to keep the cause. A bare except also swallows KeyboardInterrupt.",
         ("Why is a bare except a bad idea?", "How should I handle exceptions properly in Python?"),
+        ("bare except clauses", "catching exceptions narrowly"),
     ),
     (
         "A metaclass is the class of a class: it controls how classes are created. Most needs are met by class decorators or "
         "__init_subclass__, which are simpler.",
         ("What is a metaclass?", "Do I ever need metaclasses?"),
+        ("metaclasses",),
     ),
     (
         'f-strings embed expressions in string literals, like f"{name}: {value:.2f}"; they are the fastest and most readable '
         "way to format strings in modern Python.",
         ("How do f-strings work?", "What's the best way to format strings in Python?"),
+        ("f-strings",),
     ),
     (
         "A lambda is an anonymous single-expression function, handy as a short key= argument; for anything longer a named def "
         "is clearer and shows up properly in tracebacks.",
         ("When should I use a lambda?", "What is a lambda function?"),
+        ("lambda functions",),
     ),
     (
         "Dependency injection means passing collaborators (a client, a clock, a repository) into a function or class instead of "
         "creating them inside, which makes code easier to test and to change.",
         ("What is dependency injection?", "How do I make my code easier to test?"),
+        ("dependency injection",),
     ),
     (
         "functools.lru_cache memoises a function: results are stored per argument tuple and returned on repeated calls. "
         "Arguments must be hashable; use cache for an unbounded cache.",
         ("What does lru_cache do?", "How can I memoize a function in Python?"),
+        ("functools.lru_cache", "memoization with lru_cache"),
     ),
     (
         "A static type checker analyses the code without running it and reports type errors such as wrong argument types, "
         "missing attributes or returning None where a value is expected.",
         ("What does a type checker like mypy do?", "What kind of bugs does mypy catch?"),
+        ("static type checkers like mypy",),
     ),
     (
         "A linter such as ruff checks code for style problems and likely bugs (unused imports, undefined names, too long lines); "
         "many of its findings can be fixed automatically.",
         ("What is a linter for?", "What does ruff check for?"),
+        ("linters like ruff",),
     ),
     (
         "Hello! I am Punie, a coding assistant. I answer Python questions in prose and inspect or change your project by "
         "calling typed tools: type checking, linting, tests, code navigation, git and files.",
         ("Hi!", "Hello, who are you?", "What can you do?", "What kind of help can you give me?"),
+        (),
     ),
 )
 
@@ -272,6 +306,24 @@ FIELD_MEANINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
 )
 
+# Asking for an explanation, in sentences that work with any subject.
+TOPIC_FRAMES = (
+    "Explain {s}",
+    "Explain {s} briefly",
+    "Can you explain {s}?",
+    "What should I know about {s}?",
+    "Help me understand {s}",
+    "Tell me about {s}",
+    "I keep getting confused by {s}. What's the idea?",
+    "Give me a short explanation of {s}",
+    "In plain words, what's the deal with {s}?",
+    "A conceptual question about {s}: why does it matter?",
+    "What is important about {s} in practice?",
+    "Teach me {s} in two sentences",
+    "No code to run, just explain {s}",
+    "Without using any tools, explain {s}",
+)
+
 TOOL_QUESTIONS = (
     "What does the {tool} tool return?",
     "Which fields does the result of {tool} have?",
@@ -279,6 +331,23 @@ TOOL_QUESTIONS = (
     "Without calling it, what does {tool} give back?",
     "What's in the object that {tool} returns?",
     "Don't run anything: what fields does {tool} produce?",
+    "What type does {tool} return, and what is in it?",
+    "Explain the result of {tool} field by field",
+    "Which attributes can I read on the result of {tool}?",
+    "Tell me what {tool} returns; no need to call it",
+    "What do I get back from a {tool} call?",
+    "What are the parameters of {tool} and what does it return?",
+    "Just from the schema: what is in a {tool} result?",
+)
+
+# Said before a conceptual question to rule out a tool call; the question follows in lower case.
+NO_CALL_PREFIXES = (
+    "Without calling any tool: ",
+    "Without executing anything, ",
+    "No need to run it: ",
+    "Don't call anything; ",
+    "Conceptually, ",
+    "Before you run anything: ",
 )
 
 

@@ -5,6 +5,12 @@ normalizer, Qwen2 split regex, byte-level without prefix space): ``Qwen2Tokenize
 keeps only vocab, merges and added tokens from ``tokenizer.json``, so training with any other
 pre-tokenizer would make the saved and the loaded encodings diverge.
 
+Within that pipeline, added tokens are matched before pre-tokenization: a space followed by a
+digit (" 4") is one added token, so a number such as 42 reads " 4", "2" in the request
+("line 42") and in the code (", 42,") alike, and its first digit is marked as a number start.
+With the plain regex it was a shared space token, then "4", then "2", and the tiny model copied
+the digits of line numbers in the wrong order (42 -> 24) about half the time.
+
 The ChatML template renders system / user / assistant / tool turns (consecutive tool turns
 merge into one user turn of ``<tool_response>`` blocks, as in Qwen3-Coder), assistant
 ``tool_calls`` in the XML wire format, and the generation prompt. It contains the literal
@@ -25,6 +31,7 @@ IM_START = "<|im_start|>"
 IM_END = "<|im_end|>"
 SPECIAL_TOKENS = (ENDOFTEXT, IM_START, IM_END)  # ids 0, 1, 2
 TOOL_TOKENS = ("<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>")
+NUMBER_STARTS = tuple(f" {digit}" for digit in "0123456789")
 
 CHAT_TEMPLATE = (
     "{%- macro render_call(tc) -%}\n"
@@ -108,7 +115,8 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int, out_dir: Path) -> int
     )
     tokenizer.train_from_iterator(texts, trainer=trainer)
     # Not special: like Qwen's, they survive skip_special_tokens (the scorer must see them).
-    tokenizer.add_tokens([AddedToken(t, special=False, normalized=False) for t in TOOL_TOKENS])
+    added = (*TOOL_TOKENS, *NUMBER_STARTS)
+    tokenizer.add_tokens([AddedToken(t, special=False, normalized=False) for t in added])
     out_dir.mkdir(parents=True, exist_ok=True)
     tokenizer.save(str(out_dir / "tokenizer.json"))
     (out_dir / "tokenizer_config.json").write_text(json.dumps(tokenizer_config(), indent=2) + "\n")
