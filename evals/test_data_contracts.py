@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from punie_eval.contracts import CONTRACTS, Violation, check_files
-from punie_eval.leakage import LeakIndex
 from punie_eval.paths import data_dir
 from punie_eval.queries import load_suite
 from punie_eval.registry import load_registry
+from punie_eval.training.contracts import CONTRACTS, Violation, check_files
+from punie_eval.training.leakage import LeakIndex
 
 pytestmark = pytest.mark.data
 SHOWN = 10

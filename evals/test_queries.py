@@ -6,8 +6,8 @@ select with ``-m git``, ``-m "lsp and not multi_turn"`` or ``-k st_git_status``.
 
 from __future__ import annotations
 
-from punie_eval.explain import assert_strict
 from punie_eval.queries import Query
+from punie_eval.reporting.explain import assert_strict
 from punie_eval.types import QueryScore
 
 

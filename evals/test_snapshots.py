@@ -9,7 +9,7 @@ from __future__ import annotations
 from syrupy.assertion import SnapshotAssertion
 
 from punie_eval.queries import Query
-from punie_eval.snapshot_record import snapshot_record
+from punie_eval.snapshots.record import snapshot_record
 from punie_eval.types import QueryScore
 
 

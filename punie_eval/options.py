@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from punie_eval.backends.base import BACKENDS
 from punie_eval.errors import UsageError
+from punie_eval.generation.backends.base import BACKENDS
 from punie_eval.paths import default_queries_file, reference_model_dir
 
 DEFAULT_MAX_TOKENS = 512

@@ -16,13 +16,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from punie_eval.contracts import check_files
-from punie_eval.corpus import mixed
-from punie_eval.corpus.writer import generate
 from punie_eval.jsonl import write_jsonl
-from punie_eval.leakage import LeakIndex
 from punie_eval.queries import load_suite
 from punie_eval.registry import load_registry
+from punie_eval.training.contracts import check_files
+from punie_eval.training.corpus import mixed
+from punie_eval.training.corpus.writer import generate
+from punie_eval.training.leakage import LeakIndex
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,15 +40,15 @@ def _plugin_args() -> list[str]:
 
 def worker(model: Path, max_tokens: int, run_pytest: bool) -> dict[str, Any]:
     """Run (a), (b) and (c) in this process; the BLAS is whatever PUNIE_BLAS selects."""
-    from punie_eval.blas import load_fast_blas
+    from punie_eval.generation.blas import load_fast_blas
 
     blas = load_fast_blas()
     import mlx.core as mx
     from mlx_lm import generate
 
-    from punie_eval.backends.mlx_backend import MlxBackend
-    from punie_eval.engine import collect_responses
-    from punie_eval.prompts import turn1_messages
+    from punie_eval.generation.backends.mlx_backend import MlxBackend
+    from punie_eval.generation.engine import collect_responses
+    from punie_eval.generation.prompts import turn1_messages
     from punie_eval.queries import load_suite
     from punie_eval.registry import load_registry
 

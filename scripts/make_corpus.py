@@ -7,9 +7,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from punie_eval.clean import clean_dir
-from punie_eval.corpus.writer import SEED, write_mixed
 from punie_eval.paths import data_dir
+from punie_eval.training.clean import clean_dir
+from punie_eval.training.corpus.writer import SEED, write_mixed
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from punie_eval.study_report import write_report
-from punie_eval.study_run import StudyConfig, audit_corpora, corpus_dirs, corpus_hashes, execute, machine_load
+from punie_eval.study.report import write_report
+from punie_eval.study.run import StudyConfig, audit_corpora, corpus_dirs, corpus_hashes, execute, machine_load
 
 
 def log(line: str) -> None:

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from punie_eval.audit import audit_files
 from punie_eval.cli import main
-from punie_eval.corpus.builders import tool_call
 from punie_eval.jsonl import write_jsonl
-from punie_eval.leakage import LeakIndex
 from punie_eval.paths import data_dir
 from punie_eval.registry import load_registry
+from punie_eval.training.audit import audit_files
+from punie_eval.training.corpus.builders import tool_call
+from punie_eval.training.leakage import LeakIndex
 
 SYSTEM = {"role": "system", "content": "sys"}
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from tinymodel import PROSE, build_taught_model, taught_answers
 
-from punie_eval.backends.mlx_backend import MlxBackend, canary_indices, check_canary
 from punie_eval.errors import BackendError, ModelError
-from punie_eval.fingerprint import fingerprint
-from punie_eval.prompts import turn1_messages
+from punie_eval.generation.backends.mlx_backend import MlxBackend, canary_indices, check_canary
+from punie_eval.generation.fingerprint import fingerprint
+from punie_eval.generation.prompts import turn1_messages
 from punie_eval.queries import Query, QuerySuite, load_suite
 from punie_eval.types import Response
 
@@ -139,7 +139,12 @@ def test_mlx_response_has_no_reconstruction(backend: MlxBackend, suite: QuerySui
 
 @pytest.mark.parametrize(
     "module",
-    ["punie_eval.engine", "punie_eval.backends.mlx_backend", "punie_eval.backends.openai_backend", "punie_eval.cache"],
+    [
+        "punie_eval.generation.engine",
+        "punie_eval.generation.backends.mlx_backend",
+        "punie_eval.generation.backends.openai_backend",
+        "punie_eval.generation.cache",
+    ],
 )
 def test_mlx_not_imported_by_engine_modules(module: str) -> None:
     """Importing the engine and backends does not import mlx (it loads lazily, after the BLAS)."""

@@ -19,15 +19,15 @@ from typing import Any
 import pytest
 from tinymodel import CALL, PREAMBLE, PROSE, build_taught_model, build_tiny_model, taught_answers
 
-from punie_eval.backends.mlx_backend import MlxBackend
-from punie_eval.backends.openai_backend import OpenAIBackend, api_root, wire_text
-from punie_eval.blas import blas_env
-from punie_eval.engine import collect_responses
 from punie_eval.errors import BackendError
-from punie_eval.parsing import parse_response
-from punie_eval.prompts import turn1_messages
+from punie_eval.generation.backends.mlx_backend import MlxBackend
+from punie_eval.generation.backends.openai_backend import OpenAIBackend, api_root, wire_text
+from punie_eval.generation.blas import blas_env
+from punie_eval.generation.engine import collect_responses
+from punie_eval.generation.prompts import turn1_messages
 from punie_eval.queries import QuerySuite, load_suite
 from punie_eval.registry import load_registry
+from punie_eval.scoring.parsing import parse_response
 
 
 def _free_port() -> int:

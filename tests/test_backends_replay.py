@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from punie_eval.backends.replay import ReplayBackend
-from punie_eval.engine import collect_responses
 from punie_eval.errors import DataError
+from punie_eval.generation.backends.replay import ReplayBackend
+from punie_eval.generation.engine import collect_responses
 from punie_eval.queries import QuerySuite, load_suite
 from punie_eval.registry import load_registry
 from punie_eval.types import Response

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from punie_eval.cache import GenerationCache, cache_key
+from punie_eval.generation.cache import GenerationCache, cache_key
 from punie_eval.types import Response
 
 BASE: dict[str, Any] = {

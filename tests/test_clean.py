@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from punie_eval.clean import clean_dir
 from punie_eval.cli import main
-from punie_eval.corpus.builders import tool_call
 from punie_eval.errors import UsageError
+from punie_eval.generation.prompts import tool_response
 from punie_eval.jsonl import load_chat, write_jsonl
-from punie_eval.prompts import tool_response
+from punie_eval.training.clean import clean_dir
+from punie_eval.training.corpus.builders import tool_call
 
 SYSTEM = {"role": "system", "content": "sys"}
 CALL = tool_call('result = git_status(".")\nprint(result.clean)', compact=False)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from punie_eval.codeinfo import analyze_code
 from punie_eval.registry import load_registry
+from punie_eval.scoring.codeinfo import analyze_code
 
 REGISTRY = load_registry()
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from results_builder import Q, outcomes, results, write
 
-from punie_eval.compare import Comparison, IncomparableRunsError, Verdict, compare
 from punie_eval.errors import DataError, UsageError
-from punie_eval.results import read_results as load_results
+from punie_eval.reporting.compare import Comparison, IncomparableRunsError, Verdict, compare
+from punie_eval.reporting.results import read_results as load_results
 
 
 def _load_pair(tmp_path: Path, baseline: dict[str, Any], candidate: dict[str, Any]) -> tuple[dict[str, Any], ...]:

@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from punie_eval.contracts import Violation, check_files
-from punie_eval.corpus import SYSTEM_PROMPT
-from punie_eval.corpus.builders import tool_call
 from punie_eval.jsonl import write_jsonl
-from punie_eval.leakage import LeakIndex
 from punie_eval.paths import data_dir
 from punie_eval.queries import load_suite
 from punie_eval.registry import load_registry
+from punie_eval.training.contracts import Violation, check_files
+from punie_eval.training.corpus import SYSTEM_PROMPT
+from punie_eval.training.corpus.builders import tool_call
+from punie_eval.training.leakage import LeakIndex
 
 CORPUS = data_dir() / "corpus"
 

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from punie_eval import chatfacts
-from punie_eval.clean import clean_dir
-from punie_eval.corpus import SYSTEM_PROMPT, vocab
-from punie_eval.corpus.requests import Intent
-from punie_eval.corpus.writer import N_TRAIN, write_mixed
 from punie_eval.jsonl import Record, load_chat
 from punie_eval.paths import data_dir
 from punie_eval.queries import load_suite
 from punie_eval.registry import load_registry
+from punie_eval.training import chatfacts
+from punie_eval.training.clean import clean_dir
+from punie_eval.training.corpus import SYSTEM_PROMPT, vocab
+from punie_eval.training.corpus.requests import Intent
+from punie_eval.training.corpus.writer import N_TRAIN, write_mixed
 
 CORPUS = data_dir() / "corpus"
 
@@ -117,8 +117,8 @@ def test_corpus_vocab_helpers(text: str, expected: str) -> None:
 
 def test_corpus_generator_redraws_requests_that_leak_an_eval_query() -> None:
     """A request that leaks a (here: very common) eval prompt is drawn again, never kept."""
-    from punie_eval.corpus.writer import generate
-    from punie_eval.leakage import LeakIndex
+    from punie_eval.training.corpus.writer import generate
+    from punie_eval.training.leakage import LeakIndex
 
     index = LeakIndex([("status", "Run git status"), ("diff", "Run git diff")])
     examples = generate(random.Random(0), 600, load_registry(), set(), index)
@@ -150,8 +150,8 @@ def test_corpus_class_names_include_three_part_names() -> None:
 def test_corpus_composed_requests_call_both_tools_once_each() -> None:
     """A composed request asks for two tools and its one code block calls exactly those two,
     with at most one symbol position in the request."""
-    from punie_eval.corpus import builders
-    from punie_eval.corpus.requests import INTENTS
+    from punie_eval.training.corpus import builders
+    from punie_eval.training.corpus.requests import INTENTS
 
     registry = load_registry()
     by_tool: dict[str, list[Intent]] = {}
@@ -173,7 +173,7 @@ def test_corpus_composed_requests_call_both_tools_once_each() -> None:
 def test_corpus_lsp_position_wording_does_not_give_the_tool_away() -> None:
     """The same position clauses follow definition, reference and hover asks, so the tool must
     be read from the ask: each neutral clause appears in all three intents' templates."""
-    from punie_eval.corpus.requests import DEFINITION_SITE, INTENTS, USE_SITE
+    from punie_eval.training.corpus.requests import DEFINITION_SITE, INTENTS, USE_SITE
 
     templates = {i.name: " ".join(i.templates) for i in INTENTS}
     for clause in set(USE_SITE) & set(DEFINITION_SITE):
@@ -183,7 +183,7 @@ def test_corpus_lsp_position_wording_does_not_give_the_tool_away() -> None:
 def test_corpus_result_texts_are_composed_not_recited() -> None:
     """Commit and failure messages are drawn from thousands of compositions (a small pool gets
     recited instead of copied), and none of the suite's own turn-2 messages is among the trained ones."""
-    from punie_eval.corpus import texts
+    from punie_eval.training.corpus import texts
 
     rng = random.Random(0)
     assert len({texts.commit_message(rng) for _ in range(1000)}) >= 700
@@ -202,7 +202,7 @@ def test_corpus_result_texts_are_composed_not_recited() -> None:
 def test_corpus_conceptual_questions_are_framed_and_never_answered_with_a_call() -> None:
     """Every Python topic is also asked through the generic frames (not only its own few
     sentences), and a "don't run anything" prefix only ever precedes a prose answer."""
-    from punie_eval.corpus import concepts
+    from punie_eval.training.corpus import concepts
 
     records = _records("clean")
     requests = {r.messages[1]["content"]: chatfacts.is_call(r.messages[2]) for r in records}

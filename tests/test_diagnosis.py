@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from punie_eval.diagnosis import FORMAT_LABELS, PRECEDENCE, diagnose, is_announcement
-from punie_eval.parsing import parse_response
+from punie_eval.scoring.diagnosis import FORMAT_LABELS, PRECEDENCE, diagnose, is_announcement
+from punie_eval.scoring.parsing import parse_response
 from punie_eval.types import LABELS, Diagnosis
 
 GOOD = (

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from punie_eval.fingerprint import fingerprint
+from punie_eval.generation.fingerprint import fingerprint
 from punie_eval.paths import reference_model_dir
 
 REPO = Path(__file__).resolve().parent.parent

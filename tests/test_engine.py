@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from tinymodel import build_taught_model, build_tiny_model, taught_answers
 
-from punie_eval.cache import GenerationCache
-from punie_eval.engine import SessionResponses, collect_responses
 from punie_eval.errors import UsageError
+from punie_eval.generation.cache import GenerationCache
+from punie_eval.generation.engine import SessionResponses, collect_responses
 from punie_eval.queries import Query, QuerySuite, load_suite
 from punie_eval.registry import load_registry
 
@@ -168,7 +168,7 @@ from pathlib import Path
 
 import pytest
 
-from punie_eval.engine import collect_responses
+from punie_eval.generation.engine import collect_responses
 from punie_eval.queries import load_suite
 from punie_eval.registry import load_registry
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from punie_eval.errors import ModelError
-from punie_eval.fingerprint import MEMO_FILE, fingerprint
+from punie_eval.generation.fingerprint import MEMO_FILE, fingerprint
 
 
 def _model(root: Path) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from punie_eval.gate import Counts, evaluate_gate
+from punie_eval.reporting.gate import Counts, evaluate_gate
 
 CASES = [
     ({"a": Counts(8, 10)}, 0.8, {"a": 0.5}, ()),

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from punie_eval.parsing import parse_response
+from punie_eval.scoring.parsing import parse_response
 
 CODE = 'r = git_status(".")\nprint(r.clean)'
 SPACED = f"<tool_call>\n<function=execute_code>\n<parameter=code>\n{CODE}\n</parameter>\n</function>\n</tool_call>"

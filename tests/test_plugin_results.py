@@ -10,8 +10,8 @@ from punie_pytester import mini_project, run
 
 from punie_eval.errors import DataError
 from punie_eval.queries import load_suite
-from punie_eval.results import read_results, write_results
-from punie_eval.scoring import SCORER_VERSION
+from punie_eval.reporting.results import read_results, write_results
+from punie_eval.scoring.layers import SCORER_VERSION
 
 pytest_plugins = ["pytester"]
 

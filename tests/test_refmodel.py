@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from punie_eval.blas import blas_env, find_fast_blas, load_fast_blas
 from punie_eval.errors import UsageError
+from punie_eval.generation.blas import blas_env, find_fast_blas, load_fast_blas
 from punie_eval.paths import reference_model_dir
 from punie_eval.refmodel.build import MANIFEST, q5_dir, read_manifest
 from punie_eval.refmodel.tokenizer import CHAT_TEMPLATE
@@ -64,7 +64,7 @@ def _generate(model_dir: Path, prompt: str, max_tokens: int = 48) -> str:
     """Greedy text for one user prompt, in a fresh interpreter with the fast BLAS loaded first."""
     code = (
         "import sys\n"
-        "from punie_eval.blas import load_fast_blas\n"
+        "from punie_eval.generation.blas import load_fast_blas\n"
         "load_fast_blas()\n"
         "from mlx_lm import generate, load\n"
         "model, tok = load(sys.argv[1])\n"
@@ -123,7 +123,7 @@ def test_blas_env_preloads_the_library_found(blas_override: pytest.MonkeyPatch) 
 def test_blas_loaded_before_mlx_is_reported_and_computes_correctly() -> None:
     """In a fresh process load_fast_blas() names the library, stays memoised, and matmuls are right."""
     code = (
-        "from punie_eval.blas import load_fast_blas\n"
+        "from punie_eval.generation.blas import load_fast_blas\n"
         "first = load_fast_blas()\n"
         "import mlx.core as mx, numpy as np\n"
         "a = np.random.default_rng(0).standard_normal((64, 64)).astype(np.float32)\n"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from punie_eval.codeinfo import analyze_code
 from punie_eval.registry import load_registry
+from punie_eval.scoring.codeinfo import analyze_code
 
 REGISTRY = load_registry()
 ARGS = {"str": '"x"', "string": '"x"', "int": "1", "integer": "1", "bool": "False", "boolean": "False"}

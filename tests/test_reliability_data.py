@@ -20,9 +20,9 @@ import pytest
 from reliability import DATA_TESTS, child_env, run_evals
 
 from punie_eval.cli import main
-from punie_eval.corpus import SYSTEM_PROMPT
-from punie_eval.corpus.builders import tool_call
 from punie_eval.paths import default_queries_file
+from punie_eval.training.corpus import SYSTEM_PROMPT
+from punie_eval.training.corpus.builders import tool_call
 
 HUGE = 10_000_000  # a 10 MB line
 

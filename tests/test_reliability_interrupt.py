@@ -28,7 +28,7 @@ from reliability import (
     stray_files,
 )
 
-from punie_eval.cache import GenerationCache
+from punie_eval.generation.cache import GenerationCache
 from punie_eval.queries import load_suite
 
 pytestmark = pytest.mark.slow

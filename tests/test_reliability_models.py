@@ -16,9 +16,9 @@ from punie_pytester import MINI_SUITE
 from reliability import build_never_eos_model, read_json, run_evals
 from tinymodel import build_tiny_model, set_extra_eos
 
-from punie_eval.backends.mlx_backend import MlxBackend
-from punie_eval.cache import GenerationCache
-from punie_eval.prompts import turn1_messages
+from punie_eval.generation.backends.mlx_backend import MlxBackend
+from punie_eval.generation.cache import GenerationCache
+from punie_eval.generation.prompts import turn1_messages
 from punie_eval.queries import load_suite
 from punie_eval.types import Response
 

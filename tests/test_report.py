@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from results_builder import Q, outcomes, results, write
 
-from punie_eval.compare import Comparison, compare
-from punie_eval.report import SHORT_RESPONSE, to_html, to_markdown, to_text
-from punie_eval.results import read_results as load_results
+from punie_eval.reporting.compare import Comparison, compare
+from punie_eval.reporting.rendering import SHORT_RESPONSE, to_html, to_markdown, to_text
+from punie_eval.reporting.results import read_results as load_results
 
 VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "source", "wbr", "track", "embed"}
 SVG_LEAVES = {"line", "path", "rect", "circle"}

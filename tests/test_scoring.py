@@ -8,8 +8,8 @@ import pytest
 
 from punie_eval.queries import Query, Turn2
 from punie_eval.registry import load_registry
-from punie_eval.scoring import needs_turn2, score_query
-from punie_eval.scoring_rules import keyword_found, normalise
+from punie_eval.scoring.layers import needs_turn2, score_query
+from punie_eval.scoring.rules import keyword_found, normalise
 from punie_eval.types import Layer, QueryScore, Response
 
 REGISTRY = load_registry()

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from punie_eval.errors import UsageError
-from punie_eval.snapshot_record import (
+from punie_eval.snapshots.extension import QuerySnapshotExtension, check_lineage, obsolete_snapshots, snapshot_path
+from punie_eval.snapshots.record import (
     normalize_code,
     normalize_prose,
     render_record,
@@ -18,7 +19,6 @@ from punie_eval.snapshot_record import (
     snapshot_record,
     verdicts,
 )
-from punie_eval.snapshots import QuerySnapshotExtension, check_lineage, obsolete_snapshots, snapshot_path
 from punie_eval.types import CallSite, Diagnosis, FieldRead, Layer, QueryScore, Response, TurnScore
 
 CALL = "<tool_call>\n<function=execute_code>\n<parameter=code>\n{code}\n</parameter>\n</function>\n</tool_call>"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from punie_eval.stats import Z_95, mcnemar_exact, mcnemar_midp, wilson_interval
+from punie_eval.reporting.stats import Z_95, mcnemar_exact, mcnemar_midp, wilson_interval
 
 Z2 = Z_95**2  # 3.841458820694124
 

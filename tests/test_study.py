@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from results_builder import Q, results
 
-from punie_eval.stats import mcnemar_exact
-from punie_eval.study import (
+from punie_eval.reporting.stats import mcnemar_exact
+from punie_eval.study.analysis import (
     GATE_FAILED,
     Paired,
     Spread,
@@ -21,8 +21,8 @@ from punie_eval.study import (
     pooled,
     turn1_labels,
 )
-from punie_eval.study_report import spreads, svg_chart, write_report
-from punie_eval.study_run import Run
+from punie_eval.study.report import spreads, svg_chart, write_report
+from punie_eval.study.run import Run
 
 
 def turn(label: str = "ok", gate: bool = True) -> dict[str, Any]:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from punie_eval.blas import load_fast_blas
+from punie_eval.generation.blas import load_fast_blas
+from punie_eval.generation.prompts import turn1_messages
 from punie_eval.paths import default_queries_file
-from punie_eval.prompts import turn1_messages
 from punie_eval.queries import QuerySuite
 from punie_eval.refmodel.architecture import Shape, init_model, model_config
 from punie_eval.refmodel.tokenizer import IM_END, token_ids, train_tokenizer

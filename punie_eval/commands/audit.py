@@ -6,11 +6,11 @@ import argparse
 import json
 from pathlib import Path
 
-from punie_eval.audit import audit_files, expand, render
-from punie_eval.leakage import LeakIndex
 from punie_eval.paths import default_queries_file
 from punie_eval.queries import load_suite
 from punie_eval.registry import load_registry
+from punie_eval.training.audit import audit_files, expand, render
+from punie_eval.training.leakage import LeakIndex
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

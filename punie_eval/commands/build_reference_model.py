@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
         print(json.dumps(record_suite_score(args.out, args.record_results)["overall"]))
         return 0
-    from punie_eval.blas import load_fast_blas
+    from punie_eval.generation.blas import load_fast_blas
 
     load_fast_blas()  # before anything imports mlx
     from punie_eval.refmodel.build import BuildSpec, build, q5_dir

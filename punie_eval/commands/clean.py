@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from punie_eval.clean import KINDS, clean_dir
+from punie_eval.training.clean import KINDS, clean_dir
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -2,7 +2,7 @@
 
 Prints the text summary and the verdict; optionally writes a Markdown report (for a PR
 comment or ``$GITHUB_STEP_SUMMARY``) and a self-contained HTML page, each atomically.
-Exit codes: promote 0, reject 1, hold 3; usage and data errors 2 (see punie_eval.compare).
+Exit codes: promote 0, reject 1, hold 3; usage and data errors 2 (see punie_eval.reporting.compare).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import argparse
 from pathlib import Path
 
 from punie_eval.atomic import write_text
-from punie_eval.compare import compare
-from punie_eval.report import to_html, to_markdown, to_text
-from punie_eval.results import read_results
+from punie_eval.reporting.compare import compare
+from punie_eval.reporting.rendering import to_html, to_markdown, to_text
+from punie_eval.reporting.results import read_results
 
 
 def probability(text: str) -> float:

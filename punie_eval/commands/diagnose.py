@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from punie_eval.codeinfo import analyze_code
-from punie_eval.diagnosis import diagnose
 from punie_eval.errors import UsageError
-from punie_eval.parsing import parse_response
 from punie_eval.registry import load_registry
+from punie_eval.scoring.codeinfo import analyze_code
+from punie_eval.scoring.diagnosis import diagnose
+from punie_eval.scoring.parsing import parse_response
 from punie_eval.types import CodeInfo, Diagnosis, ParsedResponse, to_jsonable
 
 

@@ -110,7 +110,7 @@ def q5_dir(out: Path) -> Path:
 
 def build(spec: BuildSpec, log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Build the model(s) described by ``spec``; returns the fp32 manifest."""
-    from punie_eval.blas import load_fast_blas
+    from punie_eval.generation.blas import load_fast_blas
 
     blas = load_fast_blas()  # before the first import of mlx
     emit = log or (lambda line: print(line, file=sys.stderr))

@@ -17,8 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from punie_eval.blas import blas_env
 from punie_eval.errors import ModelError
+from punie_eval.generation.blas import blas_env
 
 BITS = 5
 GROUP_SIZE = 64

@@ -1,0 +1,227 @@
+"""One generation pass per test session: cached, batched, and safe under pytest-xdist.
+
+    collect_responses ─▶ backend (mlx | openai | replay)
+        │ file lock in the cache dir (or a per-run dir keyed by xdist's testrunuid)
+        ├─ turn 1: cache lookup per prompt; misses generated in ONE batch; cache written
+        └─ turn 2 (multi-turn queries whose turn 1 called a tool): the same, with the
+           query's fixed tool result fed back
+    ─▶ SessionResponses {query id: (turn-1 Response, turn-2 Response?)}
+
+Every xdist worker calls :func:`collect_responses` with the same queries. The first to take
+the lock generates everything and fills the cache; the others wait, then find every
+response in the cache and never load the model. Progress goes to stderr, one line a batch.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from punie_eval.errors import UsageError
+from punie_eval.generation.backends.base import Backend, Conversation, ModelIdentity
+from punie_eval.generation.cache import GenerationCache, cache_key
+from punie_eval.generation.prompts import turn1_messages, turn2_messages
+from punie_eval.queries import Query, QuerySuite
+from punie_eval.registry import ToolRegistry
+from punie_eval.types import Response
+
+LOCK_NAME = "generate.lock"
+RUN_DIR_PREFIX = "punie-eval-run-"
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SessionResponses:
+    """Everything the scorer needs from the generation phase, plus what it cost."""
+
+    responses: dict[str, tuple[Response, ...]]  # query id -> turn 1 [, turn 2]
+    identity: ModelIdentity
+    model_loads: int  # model loads in THIS process (0 when every response came from the cache)
+    generation_s: float  # seconds spent in the backend (generation + canary)
+    cache_hits: int
+    generated: int = 0  # responses produced by the backend in this process
+
+
+def stderr_progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def make_backend(
+    backend: str, *, model: Path | None, base_url: str | None, replay: Path | None, cache_dir: Path | None
+) -> Backend:
+    """The named backend, checked for the options it needs; loads nothing yet."""
+    if backend == "mlx":
+        if model is None:
+            raise UsageError("--model must name an MLX model directory for the mlx backend, got nothing")
+        from punie_eval.generation.backends.mlx_backend import MlxBackend
+
+        return MlxBackend(model, cache_dir=cache_dir)
+    if backend == "openai":
+        if base_url is None or model is None:
+            raise UsageError(
+                "--base-url and --model must both be given for the openai backend "
+                f"(the model the server must be serving), got base_url={base_url!r} model={model!r}"
+            )
+        from punie_eval.generation.backends.openai_backend import OpenAIBackend
+
+        return OpenAIBackend(base_url, model, cache_dir=cache_dir)
+    if backend == "replay":
+        if replay is None:
+            raise UsageError("--replay must name a JSONL or results file for the replay backend, got nothing")
+        from punie_eval.generation.backends.replay import ReplayBackend
+
+        return ReplayBackend(replay)
+    raise UsageError(f"--backend must be one of mlx, openai, replay; got {backend!r}")
+
+
+def needs_turn2(query: Query, turn1: Response) -> bool:
+    """A multi-turn query gets a second turn only when its first turn called a tool (the scorer's rule)."""
+    from punie_eval.scoring.layers import needs_turn2 as why_no_turn2
+
+    return why_no_turn2(query, turn1) is None
+
+
+def session_dir(cache_dir: Path | None) -> Path | None:
+    """Where workers meet: the cache dir, else a per-run dir under xdist, else nowhere (one process)."""
+    if cache_dir is not None:
+        return Path(cache_dir)
+    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    return Path(tempfile.gettempdir()) / f"{RUN_DIR_PREFIX}{uid}" if uid else None
+
+
+@contextmanager
+def _locked(directory: Path | None, progress: Progress) -> Iterator[None]:
+    if directory is None:
+        yield
+        return
+    from filelock import FileLock, Timeout
+
+    directory.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(directory / LOCK_NAME))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        progress(f"punie-eval: waiting for another worker to finish generating ({directory / LOCK_NAME})")
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+class _Pass:
+    """Cache lookups and batched generation for one session."""
+
+    def __init__(
+        self, backend: Backend, identity: ModelIdentity, store: GenerationCache | None, max_tokens: int
+    ) -> None:
+        self.backend = backend
+        self.identity = identity
+        self.store = store
+        self.max_tokens = max_tokens
+        self.hits = 0
+        self.generated = 0
+        self.seconds = 0.0
+
+    def key(self, messages: Conversation) -> str:
+        versions = self.identity.extra.get("versions", {})
+        return cache_key(
+            model_hash=self.identity.content_hash or f"unhashed:{self.identity.model_path}",
+            messages=messages,
+            decoding={"max_tokens": self.max_tokens, "temperature": 0.0},
+            versions=versions if isinstance(versions, dict) else {},
+            blas=self.identity.blas,
+            backend=self.identity.backend,
+        )
+
+    def run(self, label: str, items: Sequence[tuple[str, Conversation]], progress: Progress) -> dict[str, Response]:
+        out: dict[str, Response] = {}
+        keys: dict[str, str] = {}
+        if self.store is not None:
+            for qid, messages in items:
+                keys[qid] = self.key(messages)
+                cached = self.store.get(keys[qid])
+                if cached is not None:
+                    out[qid] = cached
+        hits = len(out)
+        self.hits += hits
+        todo = [(qid, messages) for qid, messages in items if qid not in out]
+        what = f"{len(items)} {label} prompts"
+        if not todo:
+            if items and self.store is not None:
+                progress(f"punie-eval: {what}: all {hits} from the cache")
+            return out
+        cached_note = f", {hits} cached" if hits else ""
+        verb = "replaying" if self.identity.backend == "replay" else "generating"
+        print_start = f"punie-eval: {verb} {len(todo)} {label} prompts{cached_note} ({self.identity.name}) …"
+        start = time.perf_counter()
+        responses = self.backend.generate([m for _, m in todo], self.max_tokens, ids=[qid for qid, _ in todo])
+        elapsed = time.perf_counter() - start
+        self.seconds += elapsed
+        self.generated += len(responses)
+        tokens = sum(r.tokens or 0 for r in responses)
+        rate = f", {tokens} tokens, {tokens / elapsed:.0f} tok/s" if tokens and elapsed > 0 else ""
+        progress(f"{print_start} done in {elapsed:.1f} s{rate}")
+        for (qid, _), response in zip(todo, responses, strict=True):
+            out[qid] = response
+            if self.store is not None:
+                self.store.put(keys[qid], response, {"query": qid, "turn": label, "model": self.identity.name})
+        return out
+
+
+def collect_responses(
+    *,
+    suite: QuerySuite,
+    queries: Sequence[Query],
+    backend: str,
+    model: Path | None,
+    base_url: str | None,
+    replay: Path | None,
+    max_tokens: int,
+    cache_dir: Path | None,
+    registry: ToolRegistry,
+    progress: Progress = stderr_progress,
+) -> SessionResponses:
+    """Responses for every query (both turns of multi-turn ones), generated at most once per run."""
+    if max_tokens < 1:
+        raise UsageError(f"--max-tokens must be a positive integer, got {max_tokens!r}")
+    chosen = make_backend(backend, model=model, base_url=base_url, replay=replay, cache_dir=cache_dir)
+    identity = chosen.identity()
+    if backend == "replay":
+        shared = None  # reading a file: nothing to share or cache
+    elif identity.content_hash is None:
+        shared = session_dir(None)  # no content hash (remote model name): share within this run only
+    else:
+        shared = session_dir(cache_dir)
+    store = GenerationCache(shared) if shared is not None else None
+    run = _Pass(chosen, identity, store, max_tokens)
+    with _locked(shared, progress):
+        first = run.run("turn-1", [(q.id, turn1_messages(suite, q)) for q in queries], progress)
+        follow = [q for q in queries if needs_turn2(q, first[q.id])]
+        second = run.run(
+            "turn-2",
+            [(q.id, turn2_messages(suite, q, first[q.id].text, registry)) for q in follow],
+            progress,
+        )
+    responses: dict[str, tuple[Response, ...]] = {
+        q.id: (first[q.id], second[q.id]) if q.id in second else (first[q.id],) for q in queries
+    }
+    if chosen.model_loads:
+        progress(f"punie-eval: model loads in this process: {chosen.model_loads}")
+    return SessionResponses(
+        responses=responses,
+        identity=identity,
+        model_loads=chosen.model_loads,
+        generation_s=run.seconds,
+        cache_hits=run.hits,
+        generated=run.generated,
+    )
+
+
+__all__ = ["SessionResponses", "collect_responses", "make_backend", "needs_turn2", "session_dir"]

@@ -1,0 +1,327 @@
+"""Compare a candidate run with the promoted baseline and decide: promote, hold or reject.
+
+Both inputs are results documents (format ``punie-eval-results/1``, docs/architecture.md).
+
+Comparability. Runs of different query suites (``metadata.suite.fingerprint``) or scorer
+versions (``metadata.scorer_version``) measure different things; ``compare`` refuses them
+with :class:`IncomparableRunsError` unless ``force=True`` (the mismatch is then reported).
+Queries are paired by id; only ids present in both runs are compared, the others are listed.
+Every rate below is computed over the paired queries, so both sides count the same items.
+
+Policy (strict outcomes; the first matching rule wins, every matching reason is reported):
+
+1. REJECT when any of
+   - a query marked ``critical`` (in either run) regresses: strict pass → strict fail;
+   - a category's candidate strict accuracy is below its floor (floors come from the
+     candidate's ``summary.categories[cat].floor``; ``floors=`` overrides them per category);
+   - the paired strict outcomes regress significantly: the exact two-sided McNemar test on
+     the discordant pairs gives p < ``alpha`` AND more queries went pass→fail than fail→pass.
+2. PROMOTE when the candidate passes the absolute gate: overall strict accuracy ≥
+   ``min_strict`` (default 0.80) and every category floor is met (already true if not
+   rejected), and nothing regresses significantly (likewise).
+3. HOLD otherwise: nothing is broken enough to reject, but the candidate is not good enough
+   to promote (overall strict accuracy below ``min_strict``).
+
+The mid-p McNemar value is reported alongside the exact one but does not decide anything.
+Exit codes for CI (:attr:`Verdict.exit_code`): promote 0, reject 1, hold 3; usage and data
+errors exit 2 (``punie_eval.cli``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from punie_eval.errors import DataError, UsageError
+from punie_eval.queries import CATEGORIES
+from punie_eval.reporting.results import check_results, read_results
+from punie_eval.reporting.stats import mcnemar_exact, mcnemar_midp, wilson_interval
+
+
+class IncomparableRunsError(DataError):
+    """Baseline and candidate were produced by different query suites or scorer versions."""
+
+
+class Verdict(enum.Enum):
+    PROMOTE = "promote"
+    HOLD = "hold"
+    REJECT = "reject"
+
+    @property
+    def exit_code(self) -> int:
+        """The process exit code CI gates on: promote 0, reject 1, hold 3."""
+        return {Verdict.PROMOTE: 0, Verdict.REJECT: 1, Verdict.HOLD: 3}[self]
+
+
+@dataclass(frozen=True)
+class Rate:
+    """k passes out of n, with its Wilson 95% interval."""
+
+    passed: int
+    n: int
+
+    @property
+    def value(self) -> float:
+        return self.passed / self.n if self.n else 0.0
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return wilson_interval(self.passed, self.n)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Soft and strict rates of one category (or ``overall``) for both runs, on paired queries."""
+
+    name: str
+    n: int
+    baseline_soft: Rate
+    baseline_strict: Rate
+    candidate_soft: Rate
+    candidate_strict: Rate
+    threshold: float  # the category floor; min_strict for "overall"
+
+    @property
+    def soft_delta(self) -> float:
+        return self.candidate_soft.value - self.baseline_soft.value
+
+    @property
+    def strict_delta(self) -> float:
+        return self.candidate_strict.value - self.baseline_strict.value
+
+    @property
+    def below_threshold(self) -> bool:
+        return self.candidate_strict.value < self.threshold
+
+
+@dataclass(frozen=True)
+class Flip:
+    """A query whose strict outcome changed; ``regressed`` means pass → fail."""
+
+    id: str
+    category: str
+    critical: bool
+    regressed: bool
+    baseline_responses: tuple[str, ...]
+    candidate_responses: tuple[str, ...]
+    baseline_failure: str | None
+    candidate_failure: str | None
+
+
+@dataclass(frozen=True)
+class McNemar:
+    """Paired test on strict outcomes: b = pass→fail, c = fail→pass."""
+
+    regressed: int
+    fixed: int
+    p_exact: float
+    p_mid: float
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Who produced a results document: model name and hash, suite, scorer version."""
+
+    model: str
+    model_hash: str
+    suite: str
+    fingerprint: str
+    scorer_version: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    verdict: Verdict
+    reasons: tuple[str, ...]
+    baseline: RunInfo
+    candidate: RunInfo
+    overall: Group
+    categories: tuple[Group, ...]
+    flips: tuple[Flip, ...]  # pass→fail first, then fail→pass, each in candidate order
+    mcnemar: McNemar
+    min_strict: float
+    alpha: float
+    only_in_baseline: tuple[str, ...]
+    only_in_candidate: tuple[str, ...]
+    mismatches: tuple[str, ...]  # comparability problems overridden by force=True
+    forced: bool
+
+
+def run_info(data: Mapping[str, Any]) -> RunInfo:
+    meta = data["metadata"]
+    model = meta.get("model") or {}
+    suite = meta.get("suite") or {}
+    return RunInfo(
+        model=str(model.get("name") or model.get("path") or "?"),
+        model_hash=str(model.get("hash") or "?"),
+        suite=str(suite.get("name") or "?"),
+        fingerprint=str(suite.get("fingerprint") or "?"),
+        scorer_version=str(meta.get("scorer_version") or "?"),
+    )
+
+
+def _mismatches(base: RunInfo, cand: RunInfo) -> list[str]:
+    out = []
+    for field, b, c in (
+        ("metadata.suite.fingerprint", base.fingerprint, cand.fingerprint),
+        ("metadata.scorer_version", base.scorer_version, cand.scorer_version),
+    ):
+        if b != c or b == "?":
+            out.append(f"{field} must be recorded and equal in both runs, got {b!r} vs {c!r}")
+    return out
+
+
+def _category_order(names: Iterable[str]) -> list[str]:
+    present = set(names)
+    known = [c for c in CATEGORIES if c in present]
+    return known + sorted(present - set(known))
+
+
+def _group(name: str, pairs: list[tuple[Mapping[str, Any], Mapping[str, Any]]], threshold: float) -> Group:
+    def rate(side: int, key: str) -> Rate:
+        return Rate(sum(1 for pair in pairs if pair[side][key]), len(pairs))
+
+    return Group(name, len(pairs), rate(0, "soft"), rate(0, "strict"), rate(1, "soft"), rate(1, "strict"), threshold)
+
+
+def _responses(query: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(str(t.get("response", "")) for t in query.get("turns", []) if isinstance(t, dict))
+
+
+def _floors(candidate: Mapping[str, Any], categories: list[str], overrides: Mapping[str, float]) -> dict[str, float]:
+    summary = candidate["summary"].get("categories") or {}
+    unknown = sorted(set(overrides) - set(categories) - set(summary) - set(CATEGORIES))
+    if unknown:
+        raise UsageError(f"--floor: category must be one of {', '.join(categories)}; got {unknown[0]!r}")
+    floors = {c: float((summary.get(c) or {}).get("floor") or 0.0) for c in categories}
+    floors.update({c: float(v) for c, v in overrides.items() if c in floors})  # absent categories: nothing to gate
+    return floors
+
+
+def _check_probability(name: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise UsageError(f"{name} must be between 0 and 1, got {value!r}")
+
+
+def compare(
+    baseline: Mapping[str, Any],
+    candidate: Mapping[str, Any],
+    *,
+    force: bool = False,
+    min_strict: float = 0.80,
+    floors: Mapping[str, float] | None = None,
+    alpha: float = 0.05,
+) -> Comparison:
+    """Pair the two runs by query id and apply the promotion policy of this module."""
+    check_results(baseline, "baseline")
+    check_results(candidate, "candidate")
+    _check_probability("min_strict", min_strict)
+    _check_probability("alpha", alpha)
+    for cat, value in (floors or {}).items():
+        _check_probability(f"floor for {cat}", value)
+    base_info, cand_info = run_info(baseline), run_info(candidate)
+    mismatches = _mismatches(base_info, cand_info)
+    if mismatches and not force:
+        raise IncomparableRunsError(
+            "baseline vs candidate", "; ".join(mismatches), "compare runs of one suite and scorer, or pass --force"
+        )
+    base_by_id = {q["id"]: q for q in baseline["queries"]}
+    cand_by_id = {q["id"]: q for q in candidate["queries"]}
+    paired = [(base_by_id[q["id"]], q) for q in candidate["queries"] if q["id"] in base_by_id]
+    if not paired:
+        raise DataError("baseline vs candidate", "must share at least one query id, got none in common")
+    categories = _category_order(c["category"] for _, c in paired)
+    floor_of = _floors(candidate, categories, floors or {})
+    groups = tuple(_group(cat, [p for p in paired if p[1]["category"] == cat], floor_of[cat]) for cat in categories)
+    overall = _group("overall", paired, min_strict)
+
+    flips = [
+        Flip(
+            id=c["id"],
+            category=c["category"],
+            critical=bool(b.get("critical") or c.get("critical")),
+            regressed=bool(b["strict"]),
+            baseline_responses=_responses(b),
+            candidate_responses=_responses(c),
+            baseline_failure=b.get("failure"),
+            candidate_failure=c.get("failure"),
+        )
+        for b, c in paired
+        if b["strict"] != c["strict"]
+    ]
+    flips.sort(key=lambda f: not f.regressed)  # stable: keeps candidate order within each direction
+    regressed = sum(f.regressed for f in flips)
+    fixed = len(flips) - regressed
+    test = McNemar(regressed, fixed, mcnemar_exact(regressed, fixed), mcnemar_midp(regressed, fixed))
+
+    verdict, reasons = _decide(overall, groups, flips, test, alpha)
+    return Comparison(
+        verdict=verdict,
+        reasons=tuple(reasons),
+        baseline=base_info,
+        candidate=cand_info,
+        overall=overall,
+        categories=groups,
+        flips=tuple(flips),
+        mcnemar=test,
+        min_strict=min_strict,
+        alpha=alpha,
+        only_in_baseline=tuple(q for q in base_by_id if q not in cand_by_id),
+        only_in_candidate=tuple(q for q in cand_by_id if q not in base_by_id),
+        mismatches=tuple(mismatches),
+        forced=force,
+    )
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _decide(
+    overall: Group, groups: tuple[Group, ...], flips: list[Flip], test: McNemar, alpha: float
+) -> tuple[Verdict, list[str]]:
+    rejects = [
+        f"critical query {f.id!r} ({f.category}) regressed pass→fail" for f in flips if f.regressed and f.critical
+    ]
+    rejects += [
+        f"{g.name} strict {_pct(g.candidate_strict.value)} is below its floor {_pct(g.threshold)}"
+        for g in groups
+        if g.below_threshold
+    ]
+    if test.p_exact < alpha and test.regressed > test.fixed:
+        rejects.append(
+            f"significant paired regression: {test.regressed} pass→fail vs {test.fixed} fail→pass "
+            f"(exact McNemar p={test.p_exact:.4g} < {alpha:g})"
+        )
+    if rejects:
+        return Verdict.REJECT, rejects
+    strict = overall.candidate_strict
+    if overall.below_threshold:
+        return Verdict.HOLD, [
+            f"overall strict {strict.passed}/{strict.n} ({_pct(strict.value)}) "
+            f"is below the gate {_pct(overall.threshold)}"
+        ]
+    return Verdict.PROMOTE, [
+        f"overall strict {strict.passed}/{strict.n} ({_pct(strict.value)}) meets the gate {_pct(overall.threshold)}",
+        "every category meets its floor",
+        f"no significant regression ({test.regressed} pass→fail vs {test.fixed} fail→pass, "
+        f"exact McNemar p={test.p_exact:.4g})",
+    ]
+
+
+def compare_with_baseline(
+    baseline_path: Path | str,
+    candidate: Mapping[str, Any],
+    *,
+    force: bool = False,
+    min_strict: float = 0.80,
+    floors: Mapping[str, float] | None = None,
+    alpha: float = 0.05,
+) -> Comparison:
+    """For the pytest plugin's ``--baseline FILE``: compare in-memory candidate results with a file."""
+    return compare(
+        read_results(baseline_path), candidate, force=force, min_strict=min_strict, floors=floors, alpha=alpha
+    )

@@ -1,0 +1,388 @@
+"""Render the study: Markdown tables, an SVG chart of strict accuracy per category, an HTML page.
+
+Everything here is computed from the runs' results documents, manifests and the corpus audits;
+``write_report`` writes the output folder atomically (a sibling temporary folder, then a rename).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from punie_eval.atomic import replace_dir
+from punie_eval.reporting.compare import compare
+from punie_eval.scoring.diagnosis import PRECEDENCE
+from punie_eval.study.analysis import (
+    ARMS,
+    COMPARISONS,
+    GATE_FAILED,
+    CategorySpread,
+    Paired,
+    category_spread,
+    diagnosis_counts,
+    pooled,
+    turn1_labels,
+)
+from punie_eval.study.run import Run, recipe
+
+FILLS = {"mixed": "#cf222e", "preambles_removed": "#bf8700", "clean": "#1a7f37"}
+LABEL = {a.name: a.label for a in ARMS}
+SHORT = {"mixed": "(a) mixed", "preambles_removed": "(b) preambles removed", "clean": "(c) clean"}
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def _spread(s: Any) -> str:
+    if s.low == s.high:
+        return _pct(s.mean)
+    return f"{_pct(s.mean)} ({_pct(s.low)}-{_pct(s.high)})"
+
+
+def by_arm(runs: Sequence[Run]) -> dict[str, dict[int, dict[str, Any]]]:
+    out: dict[str, dict[int, dict[str, Any]]] = {a.name: {} for a in ARMS}
+    for run in runs:
+        if run.document:
+            out[run.arm][run.seed] = run.document
+    return out
+
+
+def spreads(runs: Sequence[Run]) -> dict[str, list[CategorySpread]]:
+    return {arm: category_spread([d[s] for s in sorted(d)]) for arm, d in by_arm(runs).items() if d}
+
+
+def accuracy_table(sp: Mapping[str, list[CategorySpread]], key: str) -> list[str]:
+    arms = [a.name for a in ARMS if a.name in sp]
+    lines = ["| category | n | " + " | ".join(SHORT[a] for a in arms) + " |", "|---|---|" + "---|" * len(arms)]
+    for i, row in enumerate(sp[arms[0]]):
+        cells = [_spread(getattr(sp[a][i], key)) for a in arms]
+        name = f"**{row.name}**" if row.name == "overall" else row.name
+        lines.append(f"| {name} | {row.n} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def diagnosis_table(runs: Sequence[Run]) -> list[str]:
+    per_arm = {arm: diagnosis_counts(d[s] for s in sorted(d)) for arm, d in by_arm(runs).items() if d}
+    labels = ["ok", *PRECEDENCE, GATE_FAILED]
+    used = [lb for lb in labels if any(c[lb] for counts in per_arm.values() for c in counts.values())]
+    lines = ["| corpus | family | turns | " + " | ".join(used) + " |", "|---|---|---|" + "---|" * len(used)]
+    for arm, counts in per_arm.items():
+        for family, counter in counts.items():
+            turns = sum(v for k, v in counter.items() if k != GATE_FAILED)
+            lines.append(f"| {SHORT[arm]} | {family} | {turns} | " + " | ".join(str(counter[lb]) for lb in used) + " |")
+    return lines
+
+
+def _paired_row(name: str, p: Paired) -> str:
+    return f"| {name} | {p.n} | {p.both_pass} | {p.both_fail} | {p.b} | {p.c} | {p.p_exact:.3g} | {p.p_midp:.3g} |"
+
+
+def comparison_section(runs: Sequence[Run]) -> tuple[list[str], dict[str, Any]]:
+    arms = by_arm(runs)
+    lines: list[str] = []
+    data: dict[str, Any] = {}
+    for base, cand in COMPARISONS:
+        if not arms[base] or not arms[cand]:
+            continue
+        per_seed, total = pooled(arms[base], arms[cand])
+        lines += [
+            f"### {SHORT[cand]} vs {SHORT[base]}",
+            "",
+            "| seed | pairs | both pass | both fail | b pass→fail | c fail→pass | McNemar exact p | mid-p |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        lines += [_paired_row(str(s), p) for s, p in per_seed.items()]
+        lines.append(_paired_row("**pooled**", total))
+        verdicts: dict[int, tuple[str, list[str]]] = {}
+        for s in per_seed:
+            c = compare(arms[base][s], arms[cand][s])
+            verdicts[s] = (c.verdict.value, list(c.reasons))
+        lines += [
+            "",
+            "Promotion gate (`compare`, candidate = " + SHORT[cand] + ", baseline = " + SHORT[base] + "):",
+            "",
+        ]
+        for s, v in verdicts.items():
+            lines.append(f"- seed {s}: **{v[0].upper()}**: " + "; ".join(v[1]))
+        lines.append("")
+        data[f"{cand}_vs_{base}"] = {
+            "per_seed": {str(s): {**p.__dict__, "p_exact": p.p_exact, "p_midp": p.p_midp} for s, p in per_seed.items()},
+            "pooled": {**total.__dict__, "p_exact": total.p_exact, "p_midp": total.p_midp},
+            "verdicts": {str(s): {"verdict": v[0], "reasons": v[1]} for s, v in verdicts.items()},
+        }
+    return lines, data
+
+
+def audit_table(audits: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    arms = [a.name for a in ARMS if a.name in audits]
+    tools = sorted({t for a in arms for t in audits[a]["tools"]})
+    lines = [
+        "| tool | " + " | ".join(f"{SHORT[a]}: preamble / calls" for a in arms) + " | announce-then-stop (a/b/c) |",
+        "|---|" + "---|" * (len(arms) + 1),
+    ]
+    for tool in tools:
+        cells = []
+        ann = []
+        for a in arms:
+            row = audits[a]["tools"].get(tool)
+            cells.append(f"{row['with_preamble']} / {row['calls']}" if row else "-")
+            ann.append(str(row["announce_then_stop"]) if row else "-")
+        lines.append(f"| {tool} | " + " | ".join(cells) + " | " + " / ".join(ann) + " |")
+    lines += [
+        "",
+        "| corpus | examples (train+valid) | examples with a preamble | contract violations |",
+        "|---|---|---|---|",
+    ]
+    for a in arms:
+        au = audits[a]
+        broken = ", ".join(f"{k} {v}" for k, v in au["contracts"].items() if v) or "none"
+        lines.append(f"| {SHORT[a]} | {sum(au['files'].values())} | {au['examples_with_preamble']} | {broken} |")
+    return lines
+
+
+def builds_table(runs: Sequence[Run]) -> list[str]:
+    lines = [
+        "| model | corpus train sha256 | vocab | max_seq_length | examples | final loss | train s (s/it) | build s "
+        "| eval s | held-out same_tools |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        m = r.manifest
+        if not m:
+            lines.append(f"| {r.arm}-s{r.seed} | missing | | | | | | | | |")
+            continue
+        t = m["training"]
+        build_s = f"{r.build_s:.0f}" if r.build_s is not None else "-"
+        eval_s = f"{r.eval_s:.0f}" if r.eval_s is not None else "-"
+        lines.append(
+            f"| {r.arm}-s{r.seed} | {m['corpus']['train_sha256'][:12]} | "
+            f"{m['vocab_size']} | {t['max_seq_length']} | {t['examples']} | {t['final_loss']} | "
+            f"{t['seconds']} ({t['seconds_per_iter']}) | {build_s} | {eval_s} | {m['held_out'].get('same_tools')} |"
+        )
+    return lines
+
+
+def svg_chart(sp: Mapping[str, list[CategorySpread]]) -> str:
+    """Grouped bars: mean strict accuracy per category and arm, min-max over seeds as whiskers."""
+    arms = [a.name for a in ARMS if a.name in sp]
+    rows = sp[arms[0]]
+    left, top, plot_h, bar_w, gap = 48, 52, 240, 26, 4
+    slot = max(120.0, len(arms) * (bar_w + gap) + 30)
+    width = left + slot * len(rows) + 16
+    height = top + plot_h + 56
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - v)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height}" width="{width:.0f}" '
+        f'height="{height}" role="img" '
+        f'aria-label="strict accuracy per category and corpus, mean and min-max over seeds" '
+        f'font-family="system-ui,sans-serif">',
+        f'<rect width="{width:.0f}" height="{height}" fill="#ffffff"/>',
+    ]
+    for tick in range(0, 101, 20):
+        ty = y(tick / 100)
+        parts.append(f'<line x1="{left}" y1="{ty:.1f}" x2="{width - 16:.1f}" y2="{ty:.1f}" stroke="#eaeef2"/>')
+        parts.append(
+            f'<text x="{left - 6}" y="{ty + 4:.1f}" font-size="11" text-anchor="end" fill="#57606a">{tick}%</text>'
+        )
+    for i, arm in enumerate(arms):
+        lx = left + i * 230
+        parts.append(f'<rect x="{lx}" y="10" width="12" height="12" fill="{FILLS[arm]}"/>')
+        parts.append(f'<text x="{lx + 18}" y="20" font-size="12">{escape(SHORT[arm])}</text>')
+    parts.append(
+        f'<text x="{left}" y="37" font-size="11" fill="#57606a">bar: mean strict; whisker: min-max over seeds</text>'
+    )
+    for i, row in enumerate(rows):
+        x0 = left + slot * i + (slot - len(arms) * (bar_w + gap) + gap) / 2
+        if row.name == "overall":
+            sep = left + slot * i
+            parts.append(f'<line x1="{sep:.1f}" y1="{top}" x2="{sep:.1f}" y2="{top + plot_h}" stroke="#afb8c1"/>')
+        for j, arm in enumerate(arms):
+            s = sp[arm][i].strict
+            bx = x0 + j * (bar_w + gap)
+            cx = bx + bar_w / 2
+            tip = f"{row.name} {SHORT[arm]}: mean {_pct(s.mean)}, min {_pct(s.low)}, max {_pct(s.high)}"
+            parts.append(
+                f'<rect x="{bx:.1f}" y="{y(s.mean):.1f}" width="{bar_w}" height="{plot_h * s.mean:.1f}" '
+                f'fill="{FILLS[arm]}"><title>{escape(tip)}</title></rect>'
+            )
+            parts.append(
+                f'<path d="M{cx:.1f} {y(s.low):.1f}V{y(s.high):.1f}M{cx - 5:.1f} {y(s.low):.1f}h10'
+                f'M{cx - 5:.1f} {y(s.high):.1f}h10" stroke="#1f2328" stroke-width="1.5" fill="none"/>'
+            )
+            parts.append(
+                f'<text x="{cx:.1f}" y="{top + plot_h + 13}" font-size="9" text-anchor="middle" '
+                f'fill="#57606a">{100 * s.mean:.0f}</text>'
+            )
+        weight = ' font-weight="600"' if row.name == "overall" else ""
+        parts.append(
+            f'<text x="{left + slot * i + slot / 2:.1f}" y="{top + plot_h + 32}" font-size="12" '
+            f'text-anchor="middle"{weight}>{escape(row.name)}</text>'
+        )
+        parts.append(
+            f'<text x="{left + slot * i + slot / 2:.1f}" y="{top + plot_h + 47}" font-size="11" '
+            f'text-anchor="middle" fill="#57606a">n={row.n}</text>'
+        )
+    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 16:.1f}" y2="{top + plot_h}" stroke="#57606a"/>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def markdown(
+    runs: Sequence[Run], audits: Mapping[str, Mapping[str, Any]], meta: Mapping[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    sp = spreads(runs)
+    missing = [f"{r.arm}-s{r.seed}" for r in runs if not r.document]
+    recipes = {json.dumps(recipe(r.manifest), sort_keys=True) for r in runs if r.manifest}
+    lines = [
+        "# Preamble study: generated figures",
+        "",
+        f"Command: `{meta['command']}`  ",
+        f"Seeds: {', '.join(map(str, meta['seeds']))}; "
+        f"models evaluated: {sum(1 for r in runs if r.document)} of {len(runs)}"
+        + (f" (**PARTIAL**: missing {', '.join(missing)})" if missing else ""),
+        f"Wall time of this invocation: {meta['wall_s']:.0f}s"
+        + (" (--report-only: no builds in it)" if meta.get("report_only") else "")
+        + f"; builds + evaluations measured by the study: {_measured(runs)}; "
+        f"machine load at the end: {meta['load']}.",
+        "",
+        "Identical training recipe across corpora: "
+        + ("**yes**" if len(recipes) == 1 else f"**NO** ({len(recipes)} different recipes)")
+        + (f" — `{next(iter(recipes))}`" if len(recipes) == 1 else ""),
+        "",
+    ]
+    if sp:
+        lines += ["## Strict accuracy, mean (min-max) over seeds", "", *accuracy_table(sp, "strict"), ""]
+        lines += ["## Soft accuracy (gate layer only), mean (min-max) over seeds", "", *accuracy_table(sp, "soft"), ""]
+        lines += [
+            "![strict accuracy per category](chart.svg)",
+            "",
+            "## Wire diagnoses per tool family (all turns, summed over seeds)",
+            "",
+            f"`{GATE_FAILED}`: turns whose gate layer failed "
+            "(no call where one was expected, or a call where prose was).",
+            "A query spanning two families counts in each.",
+            "",
+            *diagnosis_table(runs),
+            "",
+            "Queries whose turn 1 was diagnosed `preamble_then_stop` / `preamble` (per run):",
+            "",
+        ]
+        for r in runs:
+            if r.document:
+                pts = turn1_labels(r.document, "preamble_then_stop")
+                pre = turn1_labels(r.document, "preamble")
+                lines.append(f"- {r.arm}-s{r.seed}: preamble_then_stop {len(pts)} {pts}; preamble {len(pre)} {pre}")
+        lines.append("")
+    comp_lines, comp_data = comparison_section(runs)
+    lines += [
+        "## Paired comparisons (strict outcomes, paired by query id within a seed)",
+        "",
+        "Pooled row: the discordant counts b and c summed over seeds, one exact McNemar test on the sums "
+        "(pairs = 57 queries x seeds, treated as independent although each query recurs per seed).",
+        "",
+        *comp_lines,
+        "## Corpus audits (`punie-eval audit DIR --json`)",
+        "",
+        *audit_table(audits),
+        "",
+        "## Builds",
+        "",
+        *builds_table(runs),
+        "",
+    ]
+    data = {
+        "format": "punie-study/1",
+        "meta": dict(meta),
+        "missing": missing,
+        "recipes": sorted(recipes),
+        "accuracy": {
+            arm: [{"category": c.name, "n": c.n, "strict": c.strict.__dict__, "soft": c.soft.__dict__} for c in rows]
+            for arm, rows in sp.items()
+        },
+        "diagnoses": {
+            arm: {f: dict(c) for f, c in diagnosis_counts(d[s] for s in sorted(d)).items()}
+            for arm, d in by_arm(runs).items()
+            if d
+        },
+        "comparisons": comp_data,
+        "audits": audits,
+        "runs": [_run_record(r) for r in runs],
+    }
+    return "\n".join(lines), data
+
+
+def _measured(runs: Sequence[Run]) -> str:
+    build = sum(r.build_s or 0.0 for r in runs)
+    evals = sum(r.eval_s or 0.0 for r in runs)
+    return f"{build + evals:.0f}s ({build:.0f}s building, {evals:.0f}s evaluating)"
+
+
+def _run_record(r: Run) -> dict[str, Any]:
+    queries = [
+        {
+            "id": q["id"],
+            "category": q["category"],
+            "soft": q["soft"],
+            "strict": q["strict"],
+            "labels": [(t.get("diagnosis") or {}).get("label") for t in q["turns"]],
+            "failure": q["failure"],
+            "turn1": q["turns"][0]["response"][:240] if q["turns"] else "",
+        }
+        for q in r.document.get("queries", [])
+    ]
+    return {
+        "arm": r.arm,
+        "seed": r.seed,
+        "build_s": r.build_s,
+        "eval_s": r.eval_s,
+        "model_hash": r.document.get("metadata", {}).get("model", {}).get("hash"),
+        "manifest_training": r.manifest.get("training"),
+        "held_out": r.manifest.get("held_out"),
+        "summary": r.document.get("summary", {}).get("overall"),
+        "queries": queries,
+    }
+
+
+def html(md_svg: str, body_md: str) -> str:
+    """A self-contained page: the chart inline and the Markdown report in a <pre> (no scripts, no assets)."""
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Preamble study</title>'
+        "<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}"
+        "pre{white-space:pre;overflow-x:auto;font-size:12px}</style></head><body>\n"
+        f"<h1>Preamble study</h1>\n{md_svg}\n<pre>{escape(body_md)}</pre>\n</body></html>\n"
+    )
+
+
+def write_report(
+    out: Path, runs: Sequence[Run], audits: Mapping[str, Mapping[str, Any]], meta: Mapping[str, Any]
+) -> None:
+    """Write report.md, chart.svg, report.html and study.json into ``out`` atomically."""
+    body, data = markdown(runs, audits, meta)
+    sp = spreads(runs)
+    chart = svg_chart(sp) if sp else ""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        (staged / "report.md").write_text(body, encoding="utf-8")
+        (staged / "study.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        if chart:
+            (staged / "chart.svg").write_text(chart, encoding="utf-8")
+        (staged / "report.html").write_text(html(chart, body), encoding="utf-8")
+        replace_dir(staged, out)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+
+
+def counts_total(counter: Counter[str]) -> int:
+    return sum(v for k, v in counter.items() if k != GATE_FAILED)

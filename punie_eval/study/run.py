@@ -1,0 +1,204 @@
+"""Run the study: prepare the three corpora, build and evaluate one model per (arm, seed).
+
+Every model is built by the project's own command (``punie-eval build-reference-model``) with
+the same options (size, iterations, seed); only ``--corpus`` differs. Each model is scored by
+the pytest suite in a subprocess (``evals/test_queries.py --results``, generation cache inside
+the work dir). A model or results file already present in the work dir is reused, so an
+interrupted study resumes with ``--work DIR``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from punie_eval.paths import data_dir
+from punie_eval.registry import load_registry
+from punie_eval.study.analysis import ARMS
+from punie_eval.training.audit import audit_files, expand
+from punie_eval.training.clean import clean_dir
+
+REPO = Path(__file__).resolve().parents[1]
+Log = Callable[[str], None]
+# manifest["training"] keys that follow from the corpus, not from the recipe
+PER_CORPUS_KEYS = frozenset({"examples", "tokens", "final_loss", "seconds", "seconds_per_iter", "max_seq_length"})
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    work: Path
+    seeds: tuple[int, ...] = (0, 1, 2)
+    iters: int | None = None  # None: the build command's default for the size
+    size: str = "tiny"
+    report_only: bool = False  # no builds or evaluations: report what the work dir holds
+
+
+@dataclass
+class Run:
+    arm: str
+    seed: int
+    model: Path
+    results: Path
+    build_s: float | None = None  # wall time measured by this study (None: reused)
+    eval_s: float | None = None
+    manifest: dict[str, Any] = field(default_factory=dict)
+    document: dict[str, Any] = field(default_factory=dict)
+
+
+def corpus_dirs(work: Path) -> dict[str, Path]:
+    """The three corpora the study trains on: snapshots inside the work dir (see ``prepare_corpora``)."""
+    return {arm.name: work / "corpora" / arm.name for arm in ARMS}
+
+
+def prepare_corpora(work: Path, log: Log) -> dict[str, Path]:
+    """Snapshot data/corpus/{mixed,clean} into the work dir and derive (b) from the snapshot of mixed.
+
+    The snapshot keeps every build of the study on the same bytes even if the corpus in the
+    repository is regenerated while the study runs.
+    """
+    dirs = corpus_dirs(work)
+    for arm in ("mixed", "clean"):
+        if not (dirs[arm] / "train.jsonl").exists():
+            shutil.copytree(data_dir() / "corpus" / arm, dirs[arm], dirs_exist_ok=True)
+            log(f"corpus ({arm}): snapshot of data/corpus/{arm} -> {dirs[arm]}")
+    target = dirs["preambles_removed"]
+    if not (target / "train.jsonl").exists():
+        report = clean_dir(dirs["mixed"], target, force=True, only=("preambles",))
+        log(f"corpus (preambles_removed): clean --only preambles -> {target}: {dict(report.kinds)}")
+    return dirs
+
+
+def corpus_hashes(dirs: dict[str, Path]) -> dict[str, dict[str, str]]:
+    return {
+        arm: {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(path.glob("*.jsonl"))}
+        for arm, path in dirs.items()
+    }
+
+
+def audit_corpora(dirs: dict[str, Path]) -> dict[str, dict[str, Any]]:
+    registry = load_registry()
+    out = {}
+    for arm, path in dirs.items():
+        data = audit_files(expand([path]), registry).to_json()
+        data.pop("violations", None)
+        out[arm] = data
+    return out
+
+
+def _run(cmd: list[str], log_file: Path, env: dict[str, str] | None = None) -> tuple[int, float]:
+    started = time.perf_counter()
+    with log_file.open("w", encoding="utf-8") as fh:
+        proc = subprocess.run(cmd, cwd=REPO, stdout=fh, stderr=subprocess.STDOUT, env=env, check=False)
+    return proc.returncode, time.perf_counter() - started
+
+
+def build_command(config: StudyConfig, corpus: Path, seed: int, out: Path) -> list[str]:
+    cmd = [sys.executable, "-m", "punie_eval.cli", "build-reference-model", str(out)]
+    cmd += ["--corpus", str(corpus), "--seed", str(seed), "--size", config.size, "--force"]
+    return cmd + (["--iters", str(config.iters)] if config.iters is not None else [])
+
+
+def eval_command(model: Path, results: Path, cache: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "evals/test_queries.py",
+        "--model",
+        str(model),
+        "--results",
+        str(results),
+        "--cache-dir",
+        str(cache),
+        "--gate",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+    ]
+
+
+def execute(config: StudyConfig, log: Log) -> tuple[dict[str, Path], list[Run]]:
+    """Build and evaluate every (arm, seed) not yet in the work dir, seed by seed."""
+    work = config.work
+    (work / "logs").mkdir(parents=True, exist_ok=True)
+    dirs = prepare_corpora(work, log) if not config.report_only else corpus_dirs(work)
+    runs: list[Run] = []
+    total = len(config.seeds) * len(ARMS)
+    for seed in config.seeds:
+        for arm in ARMS:
+            tag = f"{arm.name}-s{seed}"
+            run = Run(arm.name, seed, work / "models" / tag, work / "results" / f"{tag}.json")
+            runs.append(run)
+            step = f"[{len(runs)}/{total}] {tag}"
+            manifest_file = run.model / "manifest.json"
+            if not manifest_file.exists() and not config.report_only:
+                log(f"{step}: build (corpus {dirs[arm.name]}) ...")
+                rc, run.build_s = _run(
+                    build_command(config, dirs[arm.name], seed, run.model), work / "logs" / f"build-{tag}.log"
+                )
+                if rc != 0:
+                    raise RuntimeError(f"build of {tag} failed (exit {rc}); see {work / 'logs' / f'build-{tag}.log'}")
+                log(f"{step}: built in {run.build_s:.0f}s (load {machine_load()})")
+                _save_timing(work, tag, "build_s", run.build_s)
+            if manifest_file.exists():
+                run.manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+            if not run.results.exists() and run.manifest and not config.report_only:
+                run.results.parent.mkdir(parents=True, exist_ok=True)
+                cmd = eval_command(run.model, run.results, work / "cache")
+                rc, run.eval_s = _run(cmd, work / "logs" / f"eval-{tag}.log")
+                if not run.results.exists():
+                    raise RuntimeError(f"evaluation of {tag} wrote no results (exit {rc}); see logs/eval-{tag}.log")
+                log(f"{step}: evaluated in {run.eval_s:.0f}s")
+                _save_timing(work, tag, "eval_s", run.eval_s)
+            timing = _load_timing(work, tag)
+            run.build_s = timing.get("build_s", run.build_s)
+            run.eval_s = timing.get("eval_s", run.eval_s)
+            if run.results.exists():
+                run.document = json.loads(run.results.read_text(encoding="utf-8"))
+                o = run.document["summary"]["overall"]
+                log(f"{step}: strict {o['strict']}/{o['n']}, soft {o['soft']}/{o['n']}")
+            else:
+                log(f"{step}: missing (not built or not evaluated)")
+    return dirs, runs
+
+
+def _timing_file(work: Path, tag: str) -> Path:
+    return work / "timings" / f"{tag}.json"
+
+
+def _load_timing(work: Path, tag: str) -> dict[str, float]:
+    path = _timing_file(work, tag)
+    data: dict[str, float] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return data
+
+
+def _save_timing(work: Path, tag: str, key: str, seconds: float) -> None:
+    data = _load_timing(work, tag)
+    data[key] = round(seconds, 1)
+    data[f"{key[:-2]}_load"] = os.getloadavg()[0]
+    path = _timing_file(work, tag)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data) + "\n", encoding="utf-8")
+
+
+def recipe(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The training hyperparameters of a build that do not follow from its corpus."""
+    training = {k: v for k, v in manifest.get("training", {}).items() if k not in PER_CORPUS_KEYS}
+    return {"size": manifest.get("size"), **training, "blas": manifest.get("blas")}
+
+
+def machine_load() -> str:
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.1f} / {five:.1f} / {fifteen:.1f} (1/5/15 min) on {os.cpu_count()} CPUs"
