@@ -3,8 +3,8 @@
 Each value comes from the first of: command line → environment variable → ini key →
 built-in default. Converters check one value each and raise ``UsageError`` with one line
 naming where the bad value came from (``--model: /x does not exist``); the plugin turns
-that into ``pytest.UsageError``. Values stay plain strings, numbers and paths so that
-pytest-xdist can hand them to its workers; objects are built later, inside fixtures.
+that into ``pytest.UsageError``. Every process (the pytest-xdist controller and each worker)
+resolves the same options to the same ``RunOptions``; nothing is re-checked later.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from punie_eval.errors import UsageError
-from punie_eval.generation.backends.base import BACKENDS
-from punie_eval.paths import default_queries_file, reference_model_dir
+from punie_eval.evaluation.conclude import GatePolicy
+from punie_eval.evaluation.target import BackendName, Decoding, RunTarget
+from punie_eval.paths import reference_model_dir
+from punie_eval.queries import QuerySuite, load_suite
 
-DEFAULT_MAX_TOKENS = 512
-DEFAULT_MIN_STRICT = 0.80
 DEFAULT_CACHE_DIR = ".punie-cache"
 
 
@@ -82,12 +83,6 @@ def positive_int(where: str, value: str | int) -> int:
     return number
 
 
-def backend_name(where: str, value: str) -> str:
-    if value not in BACKENDS:
-        raise UsageError(f"{where} must be one of {', '.join(BACKENDS)}; got {value!r}")
-    return value
-
-
 def floor_pairs(where: str, values: Sequence[str], categories: Sequence[str]) -> dict[str, float]:
     """``CATEGORY=VALUE`` pairs, each naming a category of the suite."""
     floors: dict[str, float] = {}
@@ -107,21 +102,25 @@ def _where(setting: Setting, flag: str) -> str:
 
 @dataclass(frozen=True)
 class RunOptions:
-    """Everything the plugin needs, checked; paths are not yet opened."""
+    """Everything a run needs, checked once: what answers, how it decodes, the suite, the outputs."""
 
-    model: Path  # the model directory (explicit, or the reference model)
-    model_explicit: bool
-    queries: Path
-    max_tokens: int
+    target: RunTarget
+    decoding: Decoding
+    suite: QuerySuite
+    policy: GatePolicy
     results: Path | None
-    backend: str
-    base_url: str | None
-    replay: Path | None
     cache_dir: Path | None  # None with --no-cache
-    gate: bool
-    min_strict: float
-    floor_overrides: tuple[str, ...]  # raw CATEGORY=VALUE items; checked against the suite
     baseline: Path | None
+
+
+def _target(backend: str, model: Setting, base_url: str | None, replay: str | None) -> RunTarget:
+    """The target; RunTarget itself refuses a bad combination of backend and options."""
+    replay_path = existing_file("--replay", replay) if replay is not None else None
+    if model.value is not None:
+        model_path: Path | None = existing_dir(_where(model, "--model"), model.value)
+    else:
+        model_path = reference_model_dir() if backend == "mlx" else None
+    return RunTarget(cast("BackendName", backend), model=model_path, base_url=base_url, replay=replay_path)
 
 
 def build_options(
@@ -140,37 +139,24 @@ def build_options(
     floors: Sequence[str],
     baseline: str | None,
 ) -> RunOptions:
-    """Check every value; the first bad one raises ``UsageError``."""
-    backend = backend_name("--backend", backend)
-    if model.value is not None:
-        model_path = existing_dir(_where(model, "--model"), model.value)
-    else:
-        model_path = reference_model_dir()
-    if queries.value is not None:
-        queries_path = existing_file(_where(queries, "--queries"), queries.value)
-    else:
-        queries_path = default_queries_file()
-    replay_path = existing_file("--replay", replay) if replay is not None else None
-    if backend == "replay" and replay_path is None:
-        raise UsageError("--backend replay needs --replay FILE (JSONL of recorded responses or a results file)")
-    if backend == "openai" and not base_url:
-        raise UsageError("--backend openai needs --base-url URL (e.g. http://127.0.0.1:8080/v1)")
-    if base_url is not None and not base_url.startswith(("http://", "https://")):
-        raise UsageError(f"--base-url must start with http:// or https://, got {base_url!r}")
+    """Check every value and every combination; the first bad one raises ``UsageError``."""
+    target = _target(backend, model, base_url, replay)
+    decoding = Decoding(max_tokens=positive_int("--max-tokens", max_tokens))
+    queries_path = existing_file(_where(queries, "--queries"), queries.value) if queries.value else None
+    suite = load_suite(queries_path)
     if results is not None and not Path(results).expanduser().resolve().parent.is_dir():
         raise UsageError(f"--results: the folder of {results} does not exist")
-    return RunOptions(
-        model=model_path,
-        model_explicit=model.value is not None,
-        queries=queries_path,
-        max_tokens=positive_int("--max-tokens", max_tokens),
-        results=Path(results).expanduser() if results is not None else None,
-        backend=backend,
-        base_url=base_url,
-        replay=replay_path,
-        cache_dir=None if no_cache else Path(cache_dir).expanduser(),
-        gate=gate,
+    policy = GatePolicy(
+        enabled=gate,
         min_strict=fraction("--min-strict", min_strict),
-        floor_overrides=tuple(floors),
+        floor_overrides=floor_pairs("--floor", floors, list(suite.categories)),
+    )
+    return RunOptions(
+        target=target,
+        decoding=decoding,
+        suite=suite,
+        policy=policy,
+        results=Path(results).expanduser() if results is not None else None,
+        cache_dir=None if no_cache else Path(cache_dir).expanduser(),
         baseline=existing_file("--baseline", baseline) if baseline is not None else None,
     )

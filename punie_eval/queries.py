@@ -45,6 +45,7 @@ class CategorySpec:
     name: str
     target: float
     floor: float
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,8 @@ def load_suite(path: Path | None = None, registry: ToolRegistry | None = None) -
         version=raw["version"],
         system_prompt=raw["system_prompt"],
         categories={
-            name: CategorySpec(name, spec["target"], spec["floor"]) for name, spec in raw["categories"].items()
+            name: CategorySpec(name, spec["target"], spec["floor"], spec.get("description", ""))
+            for name, spec in raw["categories"].items()
         },
         queries=tuple(_to_query(q, registry) for q in raw["queries"]),
         fingerprint=hashlib.sha256(canonical.encode()).hexdigest(),

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal, get_args
 
 FinishReason = Literal["stop", "length", "tool_calls"]
+FINISH_REASONS: tuple[FinishReason, ...] = get_args(FinishReason)  # a Response may also have None: unknown
 
 # One label per response. Format failures are about the wire format (what the seed's
 # preamble fix addresses); everything else a model gets wrong is a capability failure.
@@ -171,6 +172,7 @@ def to_jsonable(value: Any) -> Any:
 
 
 __all__ = [
+    "FINISH_REASONS",
     "LABELS",
     "CallSite",
     "CodeInfo",

@@ -46,11 +46,10 @@ def worker(model: Path, max_tokens: int, run_pytest: bool) -> dict[str, Any]:
     import mlx.core as mx
     from mlx_lm import generate
 
+    from punie_eval import Decoding, RunTarget, evaluate
     from punie_eval.generation.backends.mlx_backend import MlxBackend
-    from punie_eval.generation.engine import collect_responses
     from punie_eval.generation.prompts import turn1_messages
     from punie_eval.queries import load_suite
-    from punie_eval.registry import load_registry
 
     suite = load_suite()
     backend = MlxBackend(model, canary=0)
@@ -100,19 +99,9 @@ def worker(model: Path, max_tokens: int, run_pytest: bool) -> dict[str, Any]:
     if run_pytest:
         cache = Path(tempfile.mkdtemp(prefix="punie-bench-cache-"))
         start = time.perf_counter()
-        filled = collect_responses(
-            suite=suite,
-            queries=suite.queries,
-            backend="mlx",
-            model=model,
-            base_url=None,
-            replay=None,
-            max_tokens=max_tokens,
-            cache_dir=cache,
-            registry=load_registry(),
-        )
+        filled = evaluate(suite, RunTarget.local(model), Decoding(max_tokens=max_tokens), cache=cache, progress=None)
         result["engine_cold_s"] = time.perf_counter() - start
-        result["engine_cold_loads"] = filled.model_loads
+        result["engine_cold_loads"] = filled.metadata["model_loads"]
         command = [sys.executable, "-m", "pytest", "evals/", "-q", "-p", "no:cacheprovider", *_plugin_args()]
         command += ["--model", str(model), "--cache-dir", str(cache), "--max-tokens", str(max_tokens)]
         command += ["--results", str(cache / "results.json")]

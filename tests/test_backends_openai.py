@@ -20,6 +20,8 @@ import pytest
 from tinymodel import CALL, PREAMBLE, PROSE, build_taught_model, build_tiny_model, taught_answers
 
 from punie_eval.errors import BackendError
+from punie_eval.evaluation.evaluate import wants_turn2
+from punie_eval.evaluation.target import Decoding, RunTarget
 from punie_eval.generation.backends.mlx_backend import MlxBackend
 from punie_eval.generation.backends.openai_backend import OpenAIBackend, api_root, wire_text
 from punie_eval.generation.blas import blas_env
@@ -134,13 +136,11 @@ def test_openai_engine_caches_server_responses(server: str, model_dir: Path, sui
         session = collect_responses(
             suite=suite,
             queries=suite.queries[:4],
-            backend="openai",
-            model=model_dir,
-            base_url=server + "/v1",
-            replay=None,
-            max_tokens=8,
+            target=RunTarget.served(server + "/v1", model_dir),
+            decoding=Decoding(max_tokens=8),
             cache_dir=tmp_path,
             registry=load_registry(),
+            follow_up=wants_turn2,
             progress=lambda line: None,
         )
         return session.model_loads, session.cache_hits, session.generated

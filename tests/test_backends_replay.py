@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from punie_eval.errors import DataError
+from punie_eval.evaluation.evaluate import wants_turn2
+from punie_eval.evaluation.target import Decoding, RunTarget
 from punie_eval.generation.backends.replay import ReplayBackend
 from punie_eval.generation.engine import collect_responses
 from punie_eval.queries import QuerySuite, load_suite
@@ -36,13 +38,11 @@ def _replay(suite: QuerySuite, path: Path, ids: list[str] | None = None) -> dict
     session = collect_responses(
         suite=suite,
         queries=queries,
-        backend="replay",
-        model=None,
-        base_url=None,
-        replay=path,
-        max_tokens=64,
+        target=RunTarget.replayed(path),
+        decoding=Decoding(max_tokens=64),
         cache_dir=None,
         registry=load_registry(),
+        follow_up=wants_turn2,
         progress=lambda line: None,
     )
     assert session.model_loads == 0

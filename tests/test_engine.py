@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from tinymodel import build_taught_model, build_tiny_model, taught_answers
 
-from punie_eval.errors import UsageError
+from punie_eval.evaluation.evaluate import wants_turn2
+from punie_eval.evaluation.target import Decoding, RunTarget
 from punie_eval.generation.cache import GenerationCache
 from punie_eval.generation.engine import SessionResponses, collect_responses
 from punie_eval.queries import Query, QuerySuite, load_suite
@@ -45,13 +46,11 @@ def _collect(
     return collect_responses(
         suite=suite,
         queries=queries,
-        backend="mlx",
-        model=model,
-        base_url=None,
-        replay=None,
-        max_tokens=MAX_TOKENS,
+        target=RunTarget.local(model),
+        decoding=Decoding(max_tokens=MAX_TOKENS),
         cache_dir=cache_dir,
         registry=load_registry(),
+        follow_up=wants_turn2,
         progress=(lines.append if lines is not None else lambda line: None),
     )
 
@@ -102,13 +101,11 @@ def test_engine_max_tokens_is_part_of_the_key(
     session = collect_responses(
         suite=suite,
         queries=queries,
-        backend="mlx",
-        model=model_dir,
-        base_url=None,
-        replay=None,
-        max_tokens=MAX_TOKENS + 1,
+        target=RunTarget.local(model_dir),
+        decoding=Decoding(max_tokens=MAX_TOKENS + 1),
         cache_dir=tmp_path,
         registry=load_registry(),
+        follow_up=wants_turn2,
         progress=lambda line: None,
     )
     assert (session.cache_hits, session.model_loads) == (0, 1)
@@ -136,30 +133,16 @@ def test_engine_without_cache_generates_every_time(
     assert [_collect(suite, queries[:2], model_dir, None).model_loads for _ in range(2)] == [1, 1]
 
 
-@pytest.mark.parametrize(
-    ("backend", "message"),
-    [
-        ("mlx", "--model must name an MLX model directory"),
-        ("openai", "--base-url and --model must both be given"),
-        ("replay", "--replay must name a JSONL or results file"),
-        ("vllm", "--backend must be one of mlx, openai, replay; got 'vllm'"),
-    ],
-    ids=["mlx-no-model", "openai-no-url", "replay-no-file", "unknown"],
-)
-def test_engine_missing_options_are_usage_errors(suite: QuerySuite, backend: str, message: str) -> None:
-    """A backend without the option it needs is a UsageError naming the option."""
-    with pytest.raises(UsageError, match=message):
-        collect_responses(
-            suite=suite,
-            queries=suite.queries[:1],
-            backend=backend,
-            model=None,
-            base_url=None,
-            replay=None,
-            max_tokens=8,
-            cache_dir=None,
-            registry=load_registry(),
-        )
+def test_engine_generates_a_repeated_query_once(
+    suite: QuerySuite, model_dir: Path, queries: list[Query], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query selected twice (its query test and its snapshot test) is one prompt of the batch."""
+    monkeypatch.delenv("PYTEST_XDIST_TESTRUNUID", raising=False)  # no per-run dir shared with other tests
+    lines: list[str] = []
+    session = _collect(suite, [*queries, *queries], model_dir, None, lines)
+    assert lines[0].startswith(f"punie-eval: generating {len(queries)} turn-1 prompts")
+    assert session.generated == len(queries) + 2
+    assert set(session.responses) == {q.id for q in queries}
 
 
 CONFTEST = """
@@ -168,6 +151,8 @@ from pathlib import Path
 
 import pytest
 
+from punie_eval.evaluation.evaluate import wants_turn2
+from punie_eval.evaluation.target import Decoding, RunTarget
 from punie_eval.generation.engine import collect_responses
 from punie_eval.queries import load_suite
 from punie_eval.registry import load_registry
@@ -178,9 +163,9 @@ def session_responses():
     suite = load_suite()
     cache = os.environ.get("PE_CACHE")
     session = collect_responses(
-        suite=suite, queries=suite.queries[:8], backend="mlx", model=Path(os.environ["PE_MODEL"]),
-        base_url=None, replay=None, max_tokens=16, cache_dir=Path(cache) if cache else None,
-        registry=load_registry(),
+        suite=suite, queries=suite.queries[:8], target=RunTarget.local(os.environ["PE_MODEL"]),
+        decoding=Decoding(max_tokens=16), cache_dir=Path(cache) if cache else None,
+        registry=load_registry(), follow_up=wants_turn2,
     )
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     record = {"loads": session.model_loads, "hits": session.cache_hits, "n": len(session.responses)}

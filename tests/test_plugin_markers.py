@@ -5,18 +5,26 @@ from __future__ import annotations
 import pytest
 from punie_pytester import run, setup_project
 
-from punie_eval.plugin import MARKERS
+from punie_eval.plugin import markers
+from punie_eval.queries import load_suite
 
 pytest_plugins = ["pytester"]
 
 
 def test_plugin_markers_listed_with_descriptions(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`pytest --markers` documents the 7 categories, the 5 families, data and slow."""
+    """`pytest --markers` documents the 7 categories (from the suite file), the 5 families, data and slow."""
     setup_project(pytester, monkeypatch)
     result = run(pytester, "--markers")
     assert result.ret == 0
-    result.stdout.fnmatch_lines_random([f"@pytest.mark.{name}: {description}" for name, description in MARKERS])
-    assert {name for name, _ in MARKERS} == {
+    listed = markers(load_suite())
+    result.stdout.fnmatch_lines_random([f"@pytest.mark.{name}: {description}*" for name, description in listed])
+    result.stdout.fnmatch_lines(
+        ["@pytest.mark.direct_answers: query category: Conceptual questions answered in prose*"]
+    )
+    result.stdout.fnmatch_lines(
+        ["@pytest.mark.git: tool family: the query expects a call of git_status, git_diff, git_log*"]
+    )
+    assert {name for name, _ in listed} == {
         "direct_answers", "single_tool", "tool_identity", "field_access", "cross_tool", "edge_cases",
         "multi_turn", "git", "lsp", "quality", "files", "none", "data", "slow",
     }  # fmt: skip

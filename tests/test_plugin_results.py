@@ -46,7 +46,7 @@ def test_plugin_results_metadata(document: dict[str, object], pytester: pytest.P
     meta = document["metadata"]
     assert isinstance(meta, dict)
     assert meta["backend"] == "replay"
-    assert meta["decoding"] == {"max_tokens": 512, "temperature": 0.0}
+    assert meta["decoding"] == {"max_tokens": 512, "temperature": 0.0, "top_p": 1.0, "seed": None}
     assert set(meta["versions"]) == {"python", "mlx", "mlx_lm", "punie_eval"}
     assert meta["suite"]["fingerprint"] == load_suite(pytester.path / "mini.json").fingerprint
     assert meta["model_loads"] == 0

@@ -68,7 +68,7 @@ def test_plugin_selection_without_queries_loads_no_model(
 def test_plugin_selection_header(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     """The header names the model, backend, suite fingerprint and query count."""
     setup_project(pytester, monkeypatch)
-    pytester.path.joinpath("r.jsonl").write_text("", encoding="utf-8")
+    pytester.path.joinpath("r.jsonl").write_text('{"id": "other", "responses": ["x"]}\n', encoding="utf-8")
     result = run(pytester, "--collect-only", "--backend", "replay", "--replay", "r.jsonl")
     result.stdout.fnmatch_lines(
         [

@@ -37,7 +37,7 @@ def test_plugin_summary_counts_only_selected(pytester: pytest.Pytester, monkeypa
 def test_plugin_summary_counts_unscored_query(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     """A query whose responses are missing from the replay still counts, as a strict and soft failure."""
     base = mini_project(pytester, monkeypatch)
-    pytester.path.joinpath("replay.jsonl").write_text("", encoding="utf-8")
+    pytester.path.joinpath("replay.jsonl").write_text('{"id": "other", "responses": ["x"]}\n', encoding="utf-8")
     result = run(pytester, *base, "--gate")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["overall         0/4 (0.0%)      0/4 (0.0%)*", "capability failures: not scored 4"])

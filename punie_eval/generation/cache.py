@@ -19,10 +19,9 @@ from typing import Any
 
 from punie_eval.atomic import write_text
 from punie_eval.jsonl import escape_surrogates
-from punie_eval.types import Response
+from punie_eval.types import FINISH_REASONS, Response
 
 CACHE_FORMAT = "punie-eval-generation/1"
-FINISH_REASONS = (None, "stop", "length", "tool_calls")
 
 
 def cache_key(
@@ -66,7 +65,7 @@ class GenerationCache:
         if not isinstance(entry, dict) or entry.get("format") != CACHE_FORMAT or entry.get("key") != key:
             return None
         text, reason, tokens = entry.get("text"), entry.get("finish_reason"), entry.get("tokens")
-        if not isinstance(text, str) or reason not in FINISH_REASONS:
+        if not isinstance(text, str) or (reason is not None and reason not in FINISH_REASONS):
             return None
         if tokens is not None and (not isinstance(tokens, int) or isinstance(tokens, bool)):
             return None

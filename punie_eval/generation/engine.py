@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from punie_eval.errors import UsageError
+from punie_eval.evaluation.target import Decoding, RunTarget
 from punie_eval.generation.backends.base import Backend, Conversation, ModelIdentity
 from punie_eval.generation.cache import GenerationCache, cache_key
 from punie_eval.generation.prompts import turn1_messages, turn2_messages
@@ -34,6 +34,7 @@ from punie_eval.types import Response
 LOCK_NAME = "generate.lock"
 RUN_DIR_PREFIX = "punie-eval-run-"
 Progress = Callable[[str], None]
+FollowUp = Callable[[Query, Response], bool]
 
 
 @dataclass(frozen=True)
@@ -50,41 +51,6 @@ class SessionResponses:
 
 def stderr_progress(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
-
-
-def make_backend(
-    backend: str, *, model: Path | None, base_url: str | None, replay: Path | None, cache_dir: Path | None
-) -> Backend:
-    """The named backend, checked for the options it needs; loads nothing yet."""
-    if backend == "mlx":
-        if model is None:
-            raise UsageError("--model must name an MLX model directory for the mlx backend, got nothing")
-        from punie_eval.generation.backends.mlx_backend import MlxBackend
-
-        return MlxBackend(model, cache_dir=cache_dir)
-    if backend == "openai":
-        if base_url is None or model is None:
-            raise UsageError(
-                "--base-url and --model must both be given for the openai backend "
-                f"(the model the server must be serving), got base_url={base_url!r} model={model!r}"
-            )
-        from punie_eval.generation.backends.openai_backend import OpenAIBackend
-
-        return OpenAIBackend(base_url, model, cache_dir=cache_dir)
-    if backend == "replay":
-        if replay is None:
-            raise UsageError("--replay must name a JSONL or results file for the replay backend, got nothing")
-        from punie_eval.generation.backends.replay import ReplayBackend
-
-        return ReplayBackend(replay)
-    raise UsageError(f"--backend must be one of mlx, openai, replay; got {backend!r}")
-
-
-def needs_turn2(query: Query, turn1: Response) -> bool:
-    """A multi-turn query gets a second turn only when its first turn called a tool (the scorer's rule)."""
-    from punie_eval.scoring.layers import needs_turn2 as why_no_turn2
-
-    return why_no_turn2(query, turn1) is None
 
 
 def session_dir(cache_dir: Path | None) -> Path | None:
@@ -119,12 +85,12 @@ class _Pass:
     """Cache lookups and batched generation for one session."""
 
     def __init__(
-        self, backend: Backend, identity: ModelIdentity, store: GenerationCache | None, max_tokens: int
+        self, backend: Backend, identity: ModelIdentity, store: GenerationCache | None, decoding: Decoding
     ) -> None:
         self.backend = backend
         self.identity = identity
         self.store = store
-        self.max_tokens = max_tokens
+        self.decoding = decoding
         self.hits = 0
         self.generated = 0
         self.seconds = 0.0
@@ -134,7 +100,7 @@ class _Pass:
         return cache_key(
             model_hash=self.identity.content_hash or f"unhashed:{self.identity.model_path}",
             messages=messages,
-            decoding={"max_tokens": self.max_tokens, "temperature": 0.0},
+            decoding=self.decoding.as_dict(),
             versions=versions if isinstance(versions, dict) else {},
             blas=self.identity.blas,
             backend=self.identity.backend,
@@ -161,7 +127,7 @@ class _Pass:
         verb = "replaying" if self.identity.backend == "replay" else "generating"
         print_start = f"punie-eval: {verb} {len(todo)} {label} prompts{cached_note} ({self.identity.name}) …"
         start = time.perf_counter()
-        responses = self.backend.generate([m for _, m in todo], self.max_tokens, ids=[qid for qid, _ in todo])
+        responses = self.backend.generate([m for _, m in todo], self.decoding.max_tokens, ids=[qid for qid, _ in todo])
         elapsed = time.perf_counter() - start
         self.seconds += elapsed
         self.generated += len(responses)
@@ -179,31 +145,33 @@ def collect_responses(
     *,
     suite: QuerySuite,
     queries: Sequence[Query],
-    backend: str,
-    model: Path | None,
-    base_url: str | None,
-    replay: Path | None,
-    max_tokens: int,
+    target: RunTarget,
+    decoding: Decoding,
     cache_dir: Path | None,
     registry: ToolRegistry,
+    follow_up: FollowUp,
     progress: Progress = stderr_progress,
 ) -> SessionResponses:
-    """Responses for every query (both turns of multi-turn ones), generated at most once per run."""
-    if max_tokens < 1:
-        raise UsageError(f"--max-tokens must be a positive integer, got {max_tokens!r}")
-    chosen = make_backend(backend, model=model, base_url=base_url, replay=replay, cache_dir=cache_dir)
+    """Responses for every query (both turns of multi-turn ones), each conversation generated at most once.
+
+    ``queries`` may repeat a query (a query test and a snapshot test select the same one):
+    each distinct query id is generated once. ``follow_up(query, turn1)`` says whether a
+    query gets a second turn (the scorer's rule, passed in so generation knows no scoring).
+    """
+    queries = list({q.id: q for q in queries}.values())
+    chosen = target.make_backend(cache_dir)
     identity = chosen.identity()
-    if backend == "replay":
+    if target.backend == "replay":
         shared = None  # reading a file: nothing to share or cache
     elif identity.content_hash is None:
         shared = session_dir(None)  # no content hash (remote model name): share within this run only
     else:
         shared = session_dir(cache_dir)
     store = GenerationCache(shared) if shared is not None else None
-    run = _Pass(chosen, identity, store, max_tokens)
+    run = _Pass(chosen, identity, store, decoding)
     with _locked(shared, progress):
         first = run.run("turn-1", [(q.id, turn1_messages(suite, q)) for q in queries], progress)
-        follow = [q for q in queries if needs_turn2(q, first[q.id])]
+        follow = [q for q in queries if follow_up(q, first[q.id])]
         second = run.run(
             "turn-2",
             [(q.id, turn2_messages(suite, q, first[q.id].text, registry)) for q in follow],
@@ -224,4 +192,4 @@ def collect_responses(
     )
 
 
-__all__ = ["SessionResponses", "collect_responses", "make_backend", "needs_turn2", "session_dir"]
+__all__ = ["FollowUp", "SessionResponses", "collect_responses", "session_dir"]

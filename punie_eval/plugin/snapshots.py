@@ -1,7 +1,8 @@
 """The snapshot half of the pytest plugin: ``--snapshot-lineage``, the ``punie_snapshot`` fixture,
 and the end-of-run review summary of changed snapshots, grouped by category.
 
-Loaded by ``punie_eval.plugin`` (``pytest_plugins``). Each snapshot test records what happened
+Loaded by ``punie_eval.plugin`` (``pytest_plugins``); it reads the resolved run options from
+:mod:`punie_eval.plugin.state` and keeps its own state (lineage, outcomes). Each snapshot test records what happened
 to its file in ``user_properties`` of its teardown report; reports travel from pytest-xdist
 workers to the controller, so the summary sees every worker's tests.
 """
@@ -9,10 +10,8 @@ workers to the controller, so the summary sees every worker's tests.
 from __future__ import annotations
 
 import os
-import re
 from collections import defaultdict
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -20,6 +19,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from punie_eval.errors import UsageError
 from punie_eval.options import resolve
+from punie_eval.plugin.state import STATE
 from punie_eval.queries import CATEGORIES, Query
 from punie_eval.snapshots.extension import (
     SNAPSHOTS_DIRNAME,
@@ -58,21 +58,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(SnapshotReview(config), "punie-snapshot-review")
 
 
-def default_lineage(model_path: str | None, name: str) -> str:
-    """The model directory's name (or the backend's display name), made a valid folder name."""
-    raw = Path(model_path).name if model_path else name
-    cleaned = re.sub(r"[^A-Za-z0-9._+-]+", "-", raw).lstrip(".-")
-    return cleaned or "model"
-
-
 @pytest.fixture(scope="session")
 def punie_snapshot_lineage(request: pytest.FixtureRequest) -> str:
-    """The folder under ``snapshots/`` this run compares against."""
+    """The folder under ``snapshots/`` this run compares against (default: the target's name)."""
     explicit = request.config.stash[_lineage_key]
-    if explicit is not None:
-        return explicit
-    identity = request.getfixturevalue("punie_responses").identity
-    return default_lineage(identity.model_path, identity.name)
+    return explicit if explicit is not None else request.config.stash[STATE].options.target.name
 
 
 @pytest.fixture
@@ -197,11 +187,9 @@ class SnapshotReview:
 
     def obsolete(self, lineages: list[str]) -> list[str]:
         """Snapshot files of these lineages that no query of this run's suite writes (never deleted)."""
-        from punie_eval.plugin import STATE
-
         if STATE not in self.config.stash:
             return []
-        queries = self.config.stash[STATE].suite.queries
+        queries = self.config.stash[STATE].options.suite.queries
         root = self.config.rootpath
         expected = [(q.category, q.id) for q in queries]
         return [

@@ -33,12 +33,17 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from punie_eval.errors import DataError, UsageError
 from punie_eval.queries import CATEGORIES
+from punie_eval.reporting.gate import Counts
 from punie_eval.reporting.results import check_results, read_results
-from punie_eval.reporting.stats import mcnemar_exact, mcnemar_midp, wilson_interval
+from punie_eval.reporting.stats import mcnemar_exact, mcnemar_midp
+from punie_eval.reporting.text import pct
+
+if TYPE_CHECKING:
+    from punie_eval.evaluation.result import RunResult
 
 
 class IncomparableRunsError(DataError):
@@ -57,44 +62,28 @@ class Verdict(enum.Enum):
 
 
 @dataclass(frozen=True)
-class Rate:
-    """k passes out of n, with its Wilson 95% interval."""
-
-    passed: int
-    n: int
-
-    @property
-    def value(self) -> float:
-        return self.passed / self.n if self.n else 0.0
-
-    @property
-    def interval(self) -> tuple[float, float]:
-        return wilson_interval(self.passed, self.n)
-
-
-@dataclass(frozen=True)
 class Group:
     """Soft and strict rates of one category (or ``overall``) for both runs, on paired queries."""
 
     name: str
     n: int
-    baseline_soft: Rate
-    baseline_strict: Rate
-    candidate_soft: Rate
-    candidate_strict: Rate
+    baseline_soft: Counts
+    baseline_strict: Counts
+    candidate_soft: Counts
+    candidate_strict: Counts
     threshold: float  # the category floor; min_strict for "overall"
 
     @property
     def soft_delta(self) -> float:
-        return self.candidate_soft.value - self.baseline_soft.value
+        return self.candidate_soft.rate - self.baseline_soft.rate
 
     @property
     def strict_delta(self) -> float:
-        return self.candidate_strict.value - self.baseline_strict.value
+        return self.candidate_strict.rate - self.baseline_strict.rate
 
     @property
     def below_threshold(self) -> bool:
-        return self.candidate_strict.value < self.threshold
+        return self.candidate_strict.rate < self.threshold
 
 
 @dataclass(frozen=True)
@@ -181,8 +170,8 @@ def _category_order(names: Iterable[str]) -> list[str]:
 
 
 def _group(name: str, pairs: list[tuple[Mapping[str, Any], Mapping[str, Any]]], threshold: float) -> Group:
-    def rate(side: int, key: str) -> Rate:
-        return Rate(sum(1 for pair in pairs if pair[side][key]), len(pairs))
+    def rate(side: int, key: str) -> Counts:
+        return Counts(sum(1 for pair in pairs if pair[side][key]), len(pairs))
 
     return Group(name, len(pairs), rate(0, "soft"), rate(0, "strict"), rate(1, "soft"), rate(1, "strict"), threshold)
 
@@ -206,9 +195,16 @@ def _check_probability(name: str, value: float) -> None:
         raise UsageError(f"{name} must be between 0 and 1, got {value!r}")
 
 
+def _document(run: Mapping[str, Any] | RunResult | Path | str) -> Mapping[str, Any]:
+    """A results document from a document, a RunResult or a results file's path."""
+    if isinstance(run, Path | str):
+        return read_results(run)
+    return run.to_json() if hasattr(run, "to_json") else run
+
+
 def compare(
-    baseline: Mapping[str, Any],
-    candidate: Mapping[str, Any],
+    baseline: Mapping[str, Any] | RunResult | Path | str,
+    candidate: Mapping[str, Any] | RunResult | Path | str,
     *,
     force: bool = False,
     min_strict: float = 0.80,
@@ -216,6 +212,7 @@ def compare(
     alpha: float = 0.05,
 ) -> Comparison:
     """Pair the two runs by query id and apply the promotion policy of this module."""
+    baseline, candidate = _document(baseline), _document(candidate)
     check_results(baseline, "baseline")
     check_results(candidate, "candidate")
     _check_probability("min_strict", min_strict)
@@ -276,10 +273,6 @@ def compare(
     )
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
-
-
 def _decide(
     overall: Group, groups: tuple[Group, ...], flips: list[Flip], test: McNemar, alpha: float
 ) -> tuple[Verdict, list[str]]:
@@ -287,7 +280,7 @@ def _decide(
         f"critical query {f.id!r} ({f.category}) regressed pass→fail" for f in flips if f.regressed and f.critical
     ]
     rejects += [
-        f"{g.name} strict {_pct(g.candidate_strict.value)} is below its floor {_pct(g.threshold)}"
+        f"{g.name} strict {pct(g.candidate_strict.rate)} is below its floor {pct(g.threshold)}"
         for g in groups
         if g.below_threshold
     ]
@@ -301,11 +294,10 @@ def _decide(
     strict = overall.candidate_strict
     if overall.below_threshold:
         return Verdict.HOLD, [
-            f"overall strict {strict.passed}/{strict.n} ({_pct(strict.value)}) "
-            f"is below the gate {_pct(overall.threshold)}"
+            f"overall strict {strict.passed}/{strict.n} ({pct(strict.rate)}) is below the gate {pct(overall.threshold)}"
         ]
     return Verdict.PROMOTE, [
-        f"overall strict {strict.passed}/{strict.n} ({_pct(strict.value)}) meets the gate {_pct(overall.threshold)}",
+        f"overall strict {strict.passed}/{strict.n} ({pct(strict.rate)}) meets the gate {pct(overall.threshold)}",
         "every category meets its floor",
         f"no significant regression ({test.regressed} pass→fail vs {test.fixed} fail→pass, "
         f"exact McNemar p={test.p_exact:.4g})",

@@ -98,6 +98,6 @@ def assert_strict(query: Query, score: QueryScore) -> None:
     """Raise :class:`QueryFailure` with the full explanation unless ``score`` is a strict pass."""
     __tracebackhide__ = True
     if not score.strict:
-        from punie_eval.reporting.results import query_record
+        from punie_eval.evaluation.result import QueryRecord
 
-        raise failure(query, query_record(query, score))
+        raise failure(query, QueryRecord.from_score(query, score).to_json())

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from punie_eval.reporting.stats import wilson_interval
+
 
 @dataclass(frozen=True)
 class Counts:
@@ -19,6 +21,11 @@ class Counts:
     @property
     def rate(self) -> float:
         return self.passed / self.n if self.n else 0.0
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """Wilson 95% interval of the rate."""
+        return wilson_interval(self.passed, self.n)
 
     def below(self, threshold: float) -> bool:
         """Whether the rate is under ``threshold`` (exact for k/n against decimal thresholds)."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from html import escape
 
-from punie_eval.reporting.compare import Comparison, Flip, Rate, Verdict
+from punie_eval.reporting.compare import Comparison, Flip, Verdict
+from punie_eval.reporting.gate import Counts
+from punie_eval.reporting.text import pct
 
 SHORT_RESPONSE = 600  # characters of each response shown in Markdown
 LONG_RESPONSE = 8000  # characters of each response shown in HTML
@@ -21,17 +23,13 @@ _VERDICT_MARK = {Verdict.PROMOTE: "✅", Verdict.HOLD: "⏸️", Verdict.REJECT:
 _VERDICT_COLOUR = {Verdict.PROMOTE: "#1a7f37", Verdict.HOLD: "#9a6700", Verdict.REJECT: "#cf222e"}
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
-
-
 def _delta(x: float) -> str:
     return f"{100 * x:+.1f} pp"
 
 
-def _rate(r: Rate) -> str:
+def _rate(r: Counts) -> str:
     low, high = r.interval
-    return f"{r.passed}/{r.n} {_pct(r.value)} [{100 * low:.0f}-{100 * high:.0f}]"
+    return f"{r.passed}/{r.n} {pct(r.rate)} [{100 * low:.0f}-{100 * high:.0f}]"
 
 
 def _direction(flip: Flip) -> str:
@@ -90,7 +88,7 @@ def to_text(c: Comparison) -> str:
         mark = "  BELOW" if g.below_threshold else ""
         lines.append(
             f"{g.name:<{w}}{g.n:>4}  {_rate(g.baseline_strict):<22}{_rate(g.candidate_strict):<22}"
-            f"{_delta(g.strict_delta):>10}{_delta(g.soft_delta):>10}  {_pct(g.threshold):>6}{mark}"
+            f"{_delta(g.strict_delta):>10}{_delta(g.soft_delta):>10}  {pct(g.threshold):>6}{mark}"
         )
     lines += ["", _mcnemar_line(c)]
     if c.flips:
@@ -146,10 +144,10 @@ def to_markdown(c: Comparison) -> str:
     ]
     for g in (*c.categories, c.overall):
         name = f"**{g.name}**" if g is c.overall else g.name
-        floor = _pct(g.threshold) + (" ❌" if g.below_threshold else "")
+        floor = pct(g.threshold) + (" ❌" if g.below_threshold else "")
         lines.append(
             f"| {name} | {g.n} | {_rate(g.baseline_strict)} | {_rate(g.candidate_strict)} | "
-            f"{_delta(g.strict_delta)} | {_pct(g.baseline_soft.value)} | {_pct(g.candidate_soft.value)} | "
+            f"{_delta(g.strict_delta)} | {pct(g.baseline_soft.rate)} | {pct(g.candidate_soft.rate)} | "
             f"{_delta(g.soft_delta)} | {floor} |"
         )
     lines += ["", _mcnemar_line(c), ""]
@@ -235,10 +233,10 @@ def _svg_chart(c: Comparison) -> str:
         ):
             bx = x0 + j * (bar_w + 6)
             low, high = rate.interval
-            tip = f"{g.name} {side}: {rate.passed}/{rate.n} = {_pct(rate.value)} (95% CI {_pct(low)} to {_pct(high)})"
+            tip = f"{g.name} {side}: {rate.passed}/{rate.n} = {pct(rate.rate)} (95% CI {pct(low)} to {pct(high)})"
             parts.append(
-                f'<rect class="bar {side}" data-category="{escape(g.name)}" x="{bx:.1f}" y="{y(rate.value):.1f}" '
-                f'width="{bar_w}" height="{plot_h * rate.value:.1f}" fill="{fill}"><title>{escape(tip)}</title></rect>'
+                f'<rect class="bar {side}" data-category="{escape(g.name)}" x="{bx:.1f}" y="{y(rate.rate):.1f}" '
+                f'width="{bar_w}" height="{plot_h * rate.rate:.1f}" fill="{fill}"><title>{escape(tip)}</title></rect>'
             )
             cx = bx + bar_w / 2
             parts.append(
@@ -247,7 +245,7 @@ def _svg_chart(c: Comparison) -> str:
             )
             parts.append(
                 f'<text x="{cx:.1f}" y="{top + plot_h + 14}" font-size="10" text-anchor="middle" '
-                f'fill="#57606a">{100 * rate.value:.0f}%</text>'
+                f'fill="#57606a">{100 * rate.rate:.0f}%</text>'
             )
         if g.threshold > 0:
             fy = y(g.threshold)
@@ -288,8 +286,8 @@ def _html_table(c: Comparison) -> str:
         rows.append(
             f"<tr{row_cls}><td>{escape(g.name)}</td><td>{g.n}</td><td>{escape(_rate(g.baseline_strict))}</td>"
             f"<td>{escape(_rate(g.candidate_strict))}</td>{_signed(g.strict_delta)}"
-            f"<td>{_pct(g.baseline_soft.value)}</td><td>{_pct(g.candidate_soft.value)}</td>{_signed(g.soft_delta)}"
-            f"<td{floor_cls}>{_pct(g.threshold)}{' below' if g.below_threshold else ''}</td></tr>"
+            f"<td>{pct(g.baseline_soft.rate)}</td><td>{pct(g.candidate_soft.rate)}</td>{_signed(g.soft_delta)}"
+            f"<td{floor_cls}>{pct(g.threshold)}{' below' if g.below_threshold else ''}</td></tr>"
         )
     rows.append("</tbody></table>")
     return "\n".join(rows)

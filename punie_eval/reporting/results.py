@@ -1,7 +1,5 @@
 """The results JSON of an evaluation run (format ``punie-eval-results/1``, docs/architecture.md).
 
-query_record(query, score)      one JSON-ready record per query (what travels between
-                                pytest-xdist workers and the controller)
 run_metadata(...)               model, backend, BLAS, decoding, versions, git commit, suite, timings
 build_results(...)              the whole document
 write_results(path, doc)        atomic: a temporary file in the same folder, then os.replace
@@ -14,7 +12,6 @@ import json
 import platform
 import subprocess
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
@@ -22,8 +19,7 @@ from typing import Any
 from punie_eval.atomic import write_text
 from punie_eval.errors import DataError
 from punie_eval.jsonl import escape_surrogates
-from punie_eval.queries import Query, QuerySuite
-from punie_eval.types import QueryScore, TurnScore
+from punie_eval.queries import QuerySuite
 
 RESULTS_FORMAT = "punie-eval-results/1"
 VERSIONED_PACKAGES = {"mlx": "mlx", "mlx_lm": "mlx-lm", "punie_eval": "punie-eval"}
@@ -35,36 +31,6 @@ def _plain(value: dict[str, Any]) -> dict[str, Any]:
     """JSON-ready: tuples become lists, anything exotic its repr."""
     plain: dict[str, Any] = json.loads(json.dumps(value, default=repr))
     return plain
-
-
-def turn_record(turn: TurnScore) -> dict[str, Any]:
-    return {
-        "turn": turn.turn,
-        "response": turn.response.text,
-        "finish_reason": turn.response.finish_reason,
-        "diagnosis": asdict(turn.diagnosis),
-        "layers": [asdict(layer) for layer in turn.layers],
-        "calls": [asdict(call) for call in turn.calls],
-        "field_reads": [asdict(read) for read in turn.field_reads],
-        "codes": list(turn.codes),
-    }
-
-
-def query_record(query: Query, score: QueryScore | None, error: str | None = None) -> dict[str, Any]:
-    """One query's record; ``score`` None with ``error`` when the query could not be scored."""
-    return _plain(
-        {
-            "id": query.id,
-            "category": query.category,
-            "families": list(query.families),
-            "critical": query.critical,
-            "prompt": query.prompt,
-            "soft": bool(score and score.soft),
-            "strict": bool(score and score.strict),
-            "failure": score.failure if score is not None else f"not scored: {error or 'unknown error'}",
-            "turns": [turn_record(t) for t in score.turns] if score is not None else [],
-        }
-    )
 
 
 def git_commit(cwd: Path | None = None) -> str | None:
@@ -103,7 +69,7 @@ def run_metadata(
     model: Mapping[str, Any],
     backend: str,
     blas: str | None,
-    max_tokens: int,
+    decoding: Mapping[str, Any],
     scorer_version: str | None,
     suite: QuerySuite,
     started_at: str,
@@ -116,7 +82,7 @@ def run_metadata(
             "model": {"path": model.get("path"), "name": model.get("name"), "hash": model.get("hash")},
             "backend": backend,
             "blas": blas,
-            "decoding": {"max_tokens": max_tokens, "temperature": 0.0},
+            "decoding": dict(decoding),
             "versions": package_versions(),
             "scorer_version": scorer_version,
             "git_commit": git_commit(),

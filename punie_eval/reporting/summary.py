@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from punie_eval.queries import CategorySpec
 from punie_eval.reporting.gate import Counts, GateResult
+from punie_eval.reporting.text import counts_text, pct
 
-Record = Mapping[str, Any]
+if TYPE_CHECKING:
+    from punie_eval.evaluation.result import QueryRecord
 
 
 @dataclass(frozen=True)
@@ -41,57 +43,42 @@ class Tally:
         return {c.name: c.strict for c in self.categories}
 
 
-def _failing_layer(record: Record) -> str:
-    for turn in record["turns"]:
-        for layer in turn["layers"]:
-            if not layer["passed"]:
-                return str(layer["name"])
-    return "not scored" if not record["turns"] else "turn 2 not run"
-
-
-def tally(records: Iterable[Record], categories: Mapping[str, CategorySpec], floors: Mapping[str, float]) -> Tally:
+def tally(records: Iterable[QueryRecord], categories: Mapping[str, CategorySpec], floors: Mapping[str, float]) -> Tally:
     """Count soft/strict per category (suite order, then any others) and the diagnoses."""
     records = list(records)
     diagnoses: Counter[str] = Counter()
     format_failures: Counter[str] = Counter()
     capability: Counter[str] = Counter()
     for record in records:
-        wire_problem = False
-        for turn in record["turns"]:
-            diagnosis = turn["diagnosis"]
-            diagnoses[diagnosis["label"]] += 1
-            if diagnosis["format_failure"]:
-                format_failures[diagnosis["label"]] += 1
-                wire_problem = True
-        if not record["strict"] and not wire_problem:
-            capability[_failing_layer(record)] += 1
-    names = [c for c in categories if any(r["category"] == c for r in records)]
-    names += sorted({r["category"] for r in records} - set(names))
+        for turn in record.turns:
+            diagnoses[turn.diagnosis.label] += 1
+            if turn.diagnosis.format_failure:
+                format_failures[turn.diagnosis.label] += 1
+        if not record.strict and not record.wire_problem:
+            capability[record.failing_layer] += 1
+    names = [c for c in categories if any(r.category == c for r in records)]
+    names += sorted({r.category for r in records} - set(names))
     rows = []
     for name in names:
-        mine = [r for r in records if r["category"] == name]
+        mine = [r for r in records if r.category == name]
         spec = categories.get(name)
         rows.append(
             CategoryTally(
                 name=name,
-                soft=Counts(sum(r["soft"] for r in mine), len(mine)),
-                strict=Counts(sum(r["strict"] for r in mine), len(mine)),
+                soft=Counts(sum(r.soft for r in mine), len(mine)),
+                strict=Counts(sum(r.strict for r in mine), len(mine)),
                 target=spec.target if spec else None,
                 floor=floors.get(name, spec.floor if spec else None),
             )
         )
     return Tally(
-        overall_soft=Counts(sum(r["soft"] for r in records), len(records)),
-        overall_strict=Counts(sum(r["strict"] for r in records), len(records)),
+        overall_soft=Counts(sum(r.soft for r in records), len(records)),
+        overall_strict=Counts(sum(r.strict for r in records), len(records)),
         categories=tuple(rows),
         diagnoses=dict(diagnoses.most_common()),
         format_failures=dict(format_failures.most_common()),
         capability_failures=dict(capability.most_common()),
     )
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.0f}%"
 
 
 def summary_lines(result: Tally, min_strict: float, gate: GateResult | None) -> list[str]:
@@ -100,17 +87,17 @@ def summary_lines(result: Tally, min_strict: float, gate: GateResult | None) -> 
     lines = [f"{'category':<{width}}  {'soft':<16}{'strict':<16}{'target':>7}{'floor':>7}"]
     for c in result.categories:
         mark = "" if c.target is None or not c.strict.below(c.target) else "  below target"
-        lines.append(f"{c.name:<{width}}  {c.soft!s:<16}{c.strict!s:<16}{_pct(c.target):>7}{_pct(c.floor):>7}{mark}")
-    lines.append(f"{'overall':<{width}}  {result.overall_soft!s:<16}{result.overall_strict!s:<16}{_pct(min_strict):>7}")
-    lines.append("format failures: " + _counts(result.format_failures))
-    lines.append("capability failures: " + _counts(result.capability_failures))
+        lines.append(
+            f"{c.name:<{width}}  {c.soft!s:<16}{c.strict!s:<16}{pct(c.target, 0):>7}{pct(c.floor, 0):>7}{mark}"
+        )
+    lines.append(
+        f"{'overall':<{width}}  {result.overall_soft!s:<16}{result.overall_strict!s:<16}{pct(min_strict, 0):>7}"
+    )
+    lines.append("format failures: " + counts_text(result.format_failures))
+    lines.append("capability failures: " + counts_text(result.capability_failures))
     if gate is not None:
         lines.append(f"gate {gate.describe()}")
     return lines
-
-
-def _counts(counts: Mapping[str, int]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
 
 
 def summary_document(result: Tally, gate: GateResult | None) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from punie_eval.atomic import replace_dir
 from punie_eval.reporting.compare import compare
+from punie_eval.reporting.text import pct
 from punie_eval.scoring.diagnosis import PRECEDENCE
 from punie_eval.study.analysis import (
     ARMS,
@@ -36,14 +37,10 @@ LABEL = {a.name: a.label for a in ARMS}
 SHORT = {"mixed": "(a) mixed", "preambles_removed": "(b) preambles removed", "clean": "(c) clean"}
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
-
-
 def _spread(s: Any) -> str:
     if s.low == s.high:
-        return _pct(s.mean)
-    return f"{_pct(s.mean)} ({_pct(s.low)}-{_pct(s.high)})"
+        return pct(s.mean, 0)
+    return f"{pct(s.mean, 0)} ({pct(s.low, 0)}-{pct(s.high, 0)})"
 
 
 def by_arm(runs: Sequence[Run]) -> dict[str, dict[int, dict[str, Any]]]:
@@ -210,7 +207,7 @@ def svg_chart(sp: Mapping[str, list[CategorySpread]]) -> str:
             s = sp[arm][i].strict
             bx = x0 + j * (bar_w + gap)
             cx = bx + bar_w / 2
-            tip = f"{row.name} {SHORT[arm]}: mean {_pct(s.mean)}, min {_pct(s.low)}, max {_pct(s.high)}"
+            tip = f"{row.name} {SHORT[arm]}: mean {pct(s.mean, 0)}, min {pct(s.low, 0)}, max {pct(s.high, 0)}"
             parts.append(
                 f'<rect x="{bx:.1f}" y="{y(s.mean):.1f}" width="{bar_w}" height="{plot_h * s.mean:.1f}" '
                 f'fill="{FILLS[arm]}"><title>{escape(tip)}</title></rect>'

@@ -107,23 +107,17 @@ def build_command(config: StudyConfig, corpus: Path, seed: int, out: Path) -> li
     return cmd + (["--iters", str(config.iters)] if config.iters is not None else [])
 
 
-def eval_command(model: Path, results: Path, cache: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "pytest",
-        "evals/test_queries.py",
-        "--model",
-        str(model),
-        "--results",
-        str(results),
-        "--cache-dir",
-        str(cache),
-        "--gate",
-        "-p",
-        "no:cacheprovider",
-        "-q",
-    ]
+def evaluate_model(model: Path, results: Path, cache: Path) -> str:
+    """Score one model on the bundled suite in this process (gated) and write its results file."""
+    from punie_eval.evaluation.conclude import GatePolicy, conclude
+    from punie_eval.evaluation.evaluate import evaluate
+    from punie_eval.evaluation.target import RunTarget
+    from punie_eval.queries import load_suite
+
+    suite = load_suite()
+    result = evaluate(suite, RunTarget.local(model), cache=cache, progress=None)
+    conclusion = conclude(result, suite, GatePolicy(enabled=True), results=results)
+    return conclusion.gate.describe() if conclusion.gate is not None else "not gated"
 
 
 def execute(config: StudyConfig, log: Log) -> tuple[dict[str, Path], list[Run]]:
@@ -153,11 +147,10 @@ def execute(config: StudyConfig, log: Log) -> tuple[dict[str, Path], list[Run]]:
                 run.manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
             if not run.results.exists() and run.manifest and not config.report_only:
                 run.results.parent.mkdir(parents=True, exist_ok=True)
-                cmd = eval_command(run.model, run.results, work / "cache")
-                rc, run.eval_s = _run(cmd, work / "logs" / f"eval-{tag}.log")
-                if not run.results.exists():
-                    raise RuntimeError(f"evaluation of {tag} wrote no results (exit {rc}); see logs/eval-{tag}.log")
-                log(f"{step}: evaluated in {run.eval_s:.0f}s")
+                started = time.perf_counter()
+                verdict = evaluate_model(run.model, run.results, work / "cache")
+                run.eval_s = time.perf_counter() - started
+                log(f"{step}: evaluated in {run.eval_s:.0f}s, gate {verdict}")
                 _save_timing(work, tag, "eval_s", run.eval_s)
             timing = _load_timing(work, tag)
             run.build_s = timing.get("build_s", run.build_s)

@@ -7,6 +7,6 @@ replay  responses recorded elsewhere (JSONL or a punie-eval results file), no mo
 
 from __future__ import annotations
 
-from punie_eval.generation.backends.base import BACKENDS, Backend, Conversation, ModelIdentity
+from punie_eval.generation.backends.base import Backend, Conversation, ModelIdentity
 
-__all__ = ["BACKENDS", "Backend", "Conversation", "ModelIdentity"]
+__all__ = ["Backend", "Conversation", "ModelIdentity"]

@@ -9,7 +9,6 @@ from typing import Any, Protocol
 from punie_eval.types import Response
 
 Conversation = list[dict[str, str]]
-BACKENDS = ("mlx", "openai", "replay")
 
 
 @dataclass(frozen=True)

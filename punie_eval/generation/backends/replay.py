@@ -22,14 +22,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from punie_eval.errors import DataError
 from punie_eval.generation.backends.base import Conversation, ModelIdentity
-from punie_eval.types import FinishReason, Response
-
-RESULTS_FORMAT = "punie-eval-results/1"
-FINISH_REASONS = ("stop", "length", "tool_calls")
+from punie_eval.reporting.results import RESULTS_FORMAT
+from punie_eval.types import FINISH_REASONS, FinishReason, Response
 
 
 @dataclass(frozen=True)
@@ -41,8 +39,10 @@ class Recorded:
 
 
 def _finish(where: str, value: object) -> FinishReason | None:
-    if value is None or value in FINISH_REASONS:
-        return cast("FinishReason | None", value)
+    if value is None:
+        return None
+    if value in FINISH_REASONS:
+        return FINISH_REASONS[FINISH_REASONS.index(value)]
     raise DataError(where, f"finish_reasons must be one of {', '.join(FINISH_REASONS)} or null, got {value!r}")
 
 
@@ -164,4 +164,12 @@ class ReplayBackend:
         return out
 
 
-__all__ = ["RESULTS_FORMAT", "Recorded", "ReplayBackend", "read_replay"]
+def recorded_model_name(path: Path) -> str:
+    """The model name a recording names (a results file's metadata), else the file's stem."""
+    _, metadata = read_replay(path)
+    raw = metadata.get("model")
+    name = raw.get("name") if isinstance(raw, dict) else None
+    return str(name or path.stem)
+
+
+__all__ = ["Recorded", "ReplayBackend", "read_replay", "recorded_model_name"]

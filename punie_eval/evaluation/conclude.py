@@ -1,0 +1,113 @@
+"""The end of a run, without pytest: summary table, gate, baseline comparison, results file.
+
+    RunResult ─tally─▶ summary lines ─gate─▶ verdict ─compare(--baseline)─▶ verdict lines
+              └─▶ results file (written LAST, so a run never compares with a file it wrote)
+
+The plugin's end-of-session hook is a thin call of :func:`conclude`; scripts call it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from punie_eval.errors import PunieEvalError
+from punie_eval.evaluation.result import RunResult
+from punie_eval.queries import QuerySuite
+from punie_eval.reporting import summary
+from punie_eval.reporting.gate import GateResult, evaluate_gate
+
+DEFAULT_MIN_STRICT = 0.80
+
+
+@dataclass(frozen=True)
+class GatePolicy:
+    """The absolute gate: overall strict accuracy and per-category floors (suite floors, overridden)."""
+
+    enabled: bool = False
+    min_strict: float = DEFAULT_MIN_STRICT
+    floor_overrides: Mapping[str, float] = field(default_factory=dict)
+
+    def floors(self, suite: QuerySuite) -> dict[str, float]:
+        floors = {name: spec.floor for name, spec in suite.categories.items()}
+        floors.update(self.floor_overrides)
+        return floors
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """What the end of a run says and decides."""
+
+    result: RunResult  # with its summary filled in
+    lines: tuple[str, ...]  # the terminal summary, then results and baseline lines
+    gate: GateResult | None
+    rejected: bool  # the baseline comparison rejected the candidate (or could not be made)
+
+    @property
+    def passed(self) -> bool:
+        """Whether the gate (when on) and the baseline comparison (when asked) let the model through."""
+        return (self.gate is None or self.gate.passed) and not self.rejected
+
+
+def summarize(
+    result: RunResult, suite: QuerySuite, policy: GatePolicy
+) -> tuple[RunResult, list[str], GateResult | None]:
+    """The run with its summary document, the summary lines and the gate's verdict (when on)."""
+    floors = policy.floors(suite)
+    table = summary.tally(result.records, suite.categories, floors)
+    gate = None
+    if policy.enabled:
+        gate = evaluate_gate(table.strict_by_category(), min_strict=policy.min_strict, floors=floors)
+    lines = summary.summary_lines(table, policy.min_strict, gate)
+    return replace(result, summary=summary.summary_document(table, gate)), lines, gate
+
+
+def _compare(result: RunResult, baseline: Path, suite: QuerySuite, policy: GatePolicy) -> tuple[list[str], bool]:
+    from punie_eval.reporting.compare import Verdict, compare_with_baseline
+
+    try:
+        outcome = compare_with_baseline(
+            baseline, result.to_json(), min_strict=policy.min_strict, floors=policy.floors(suite)
+        )
+    except PunieEvalError as err:
+        return [f"baseline {baseline}: cannot compare: {err}"], True
+    lines = [f"baseline {baseline}: {outcome.verdict.name}", *(f"  {reason}" for reason in outcome.reasons)]
+    return lines, outcome.verdict is Verdict.REJECT
+
+
+def conclude(
+    result: RunResult,
+    suite: QuerySuite,
+    policy: GatePolicy | None = None,
+    *,
+    results: Path | None = None,
+    baseline: Path | None = None,
+    interrupted: bool = False,
+) -> Conclusion:
+    """Summarise, gate, compare with ``baseline`` and then write ``results`` (not when interrupted)."""
+    policy = policy or GatePolicy()
+    result, lines, gate = summarize(result, suite, policy)
+    rejected = False
+    if baseline is not None:
+        compared, rejected = _compare(result, baseline, suite, policy)
+        lines += compared
+    if results is not None and interrupted:
+        lines.append(f"results not written: the run was interrupted ({results} left as it was)")
+    elif results is not None:
+        result.write(results)
+        lines.append(f"results written to {results}")
+    return Conclusion(result, tuple(lines), gate, rejected)
+
+
+def merge_metadata(parts: Sequence[Mapping[str, Any]], total_s: float) -> dict[str, Any]:
+    """One run's metadata from the metadata of each process that generated (pytest-xdist workers)."""
+    merged = dict(parts[0])
+    generation = [(p.get("timings") or {}).get("generation_s") or 0.0 for p in parts]
+    merged["timings"] = {"generation_s": round(sum(generation), 3), "total_s": round(total_s, 3)}
+    merged["model_loads"] = sum(int(p.get("model_loads") or 0) for p in parts)
+    return merged
+
+
+__all__ = ["DEFAULT_MIN_STRICT", "Conclusion", "GatePolicy", "conclude", "merge_metadata", "summarize"]

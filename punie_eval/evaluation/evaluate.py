@@ -1,0 +1,137 @@
+"""``evaluate()``: the one way a run happens, with or without pytest.
+
+    suite + RunTarget + Decoding ─▶ generation.engine (each conversation once: cache, lock, batch)
+        ─▶ scoring.layers.score_query per query ─▶ RunResult (typed records + run metadata)
+
+The pytest plugin, the CLI, the study and the benchmarks all call this; none of it imports
+pytest. Summary, gate, results file and baseline comparison are in :mod:`.conclude`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from punie_eval.errors import UsageError
+from punie_eval.evaluation.conclude import GatePolicy, summarize
+from punie_eval.evaluation.result import QueryRecord, RunResult
+from punie_eval.evaluation.target import Decoding, RunTarget
+from punie_eval.generation.engine import Progress, SessionResponses, collect_responses, stderr_progress
+from punie_eval.queries import Query, QuerySuite, load_suite
+from punie_eval.registry import ToolRegistry, load_registry
+from punie_eval.reporting.results import run_metadata
+from punie_eval.scoring.layers import SCORER_VERSION, needs_turn2, score_query
+from punie_eval.types import QueryScore, Response
+
+
+def wants_turn2(query: Query, turn1: Response) -> bool:
+    """The scorer's rule for a second turn: a multi-turn query whose turn 1 called a tool."""
+    return needs_turn2(query, turn1) is None
+
+
+def select(suite: QuerySuite, queries: Iterable[str | Query] | None) -> list[Query]:
+    """The suite's queries named by ``queries`` (ids or Query values), once each, in suite order."""
+    if queries is None:
+        return list(suite.queries)
+    wanted = {q.id if isinstance(q, Query) else q for q in queries}
+    unknown = sorted(wanted - set(suite.by_id()))
+    if unknown:
+        raise UsageError(f"queries must be ids of suite {suite.name}, got {unknown[0]!r}")
+    return [q for q in suite.queries if q.id in wanted]
+
+
+def session_metadata(
+    responses: SessionResponses, suite: QuerySuite, decoding: Decoding, started_at: str, total_s: float
+) -> dict[str, Any]:
+    identity = responses.identity
+    return run_metadata(
+        model={"path": identity.model_path, "name": identity.name, "hash": identity.content_hash},
+        backend=identity.backend,
+        blas=identity.blas,
+        decoding=decoding.as_dict(),
+        scorer_version=SCORER_VERSION,
+        suite=suite,
+        started_at=started_at,
+        generation_s=round(responses.generation_s, 3),
+        total_s=total_s,
+        model_loads=responses.model_loads,
+    )
+
+
+def target_metadata(target: RunTarget, suite: QuerySuite, decoding: Decoding, started_at: str) -> dict[str, Any]:
+    """Run metadata from the target alone, for a run in which nothing was generated (setup failed)."""
+    model = {"path": str(target.model or target.replay), "name": target.name, "hash": None}
+    return run_metadata(
+        model=model,
+        backend=target.backend,
+        blas=None,
+        decoding=decoding.as_dict(),
+        scorer_version=SCORER_VERSION,
+        suite=suite,
+        started_at=started_at,
+        generation_s=None,
+        total_s=0.0,
+        model_loads=0,
+    )
+
+
+def evaluate(
+    suite: QuerySuite | Path | str | None,
+    target: RunTarget,
+    decoding: Decoding | None = None,
+    *,
+    queries: Iterable[str | Query] | None = None,
+    cache: Path | str | None = None,
+    registry: ToolRegistry | None = None,
+    progress: Progress | None = stderr_progress,
+) -> RunResult:
+    """Generate (at most once per conversation) and score the suite's queries on ``target``.
+
+    ``suite`` is a loaded suite or a suite file (None: the bundled 57-query suite);
+    ``queries`` narrows the run to these ids; ``cache`` is a generation cache folder shared
+    with pytest runs (None: no cache); ``progress`` receives one line per batch.
+    """
+    decoding = decoding or Decoding()
+    if not decoding.greedy:
+        raise UsageError(f"--temperature must be 0 (greedy) for now, got {decoding.temperature!r}")
+    registry = registry or load_registry()
+    if not isinstance(suite, QuerySuite):
+        suite = load_suite(Path(suite) if suite is not None else None, registry)
+    chosen = select(suite, queries)
+    started_at, started = datetime.now(UTC).isoformat(timespec="seconds"), time.monotonic()
+    responses = collect_responses(
+        suite=suite,
+        queries=chosen,
+        target=target,
+        decoding=decoding,
+        cache_dir=Path(cache) if cache is not None else None,
+        registry=registry,
+        follow_up=wants_turn2,
+        progress=progress or (lambda line: None),
+    )
+    scores: dict[str, QueryScore] = {q.id: score_query(q, responses.responses[q.id], registry) for q in chosen}
+    records = tuple(QueryRecord.from_score(q, scores[q.id]) for q in chosen)
+    metadata = session_metadata(responses, suite, decoding, started_at, time.monotonic() - started)
+    result, _, _ = summarize(RunResult(metadata, records, scores=scores), suite, GatePolicy())
+    return result
+
+
+def score_response(
+    query: Query | str,
+    responses: str | Sequence[str],
+    *,
+    suite: QuerySuite | None = None,
+    registry: ToolRegistry | None = None,
+) -> QueryRecord:
+    """Score raw response text (one string per turn) for a query of the suite (default: the bundled one)."""
+    registry = registry or load_registry()
+    if isinstance(query, str):
+        query = select(suite or load_suite(None, registry), [query])[0]
+    texts = [responses] if isinstance(responses, str) else list(responses)
+    return QueryRecord.from_score(query, score_query(query, [Response(t) for t in texts], registry))
+
+
+__all__ = ["evaluate", "score_response", "select", "session_metadata", "target_metadata", "wants_turn2"]

@@ -1,0 +1,146 @@
+"""What a run evaluates (``RunTarget``) and how it decodes (``Decoding``): resolved once, checked once.
+
+Every entry point (the pytest plugin, the CLI, scripts, a notebook) builds these two values
+and hands them to :func:`punie_eval.evaluate`; nothing downstream re-reads options or
+re-checks combinations. A bad combination raises :class:`UsageError` when the value is made.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from punie_eval.errors import UsageError
+
+if TYPE_CHECKING:
+    from punie_eval.generation.backends.base import Backend
+
+BackendName = Literal["mlx", "openai", "replay"]
+BACKENDS: tuple[BackendName, ...] = ("mlx", "openai", "replay")
+DEFAULT_MAX_TOKENS = 512
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """Decoding settings of every generation in a run; greedy by default."""
+
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    temperature: float = 0.0
+    top_p: float = 1.0
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_tokens, bool) or not isinstance(self.max_tokens, int) or self.max_tokens < 1:
+            raise UsageError(f"--max-tokens must be a positive integer, got {self.max_tokens!r}")
+        if not math.isfinite(self.temperature) or self.temperature < 0:
+            raise UsageError(f"--temperature must be a finite number >= 0, got {self.temperature!r}")
+        if not math.isfinite(self.top_p) or not 0 < self.top_p <= 1:
+            raise UsageError(f"--top-p must be in (0, 1], got {self.top_p!r}")
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The one JSON form: cache keys and results metadata both use it."""
+        return {"max_tokens": self.max_tokens, "temperature": self.temperature, "top_p": self.top_p, "seed": self.seed}
+
+
+def display_name(raw: str) -> str:
+    """A short name fit for a folder (snapshot lineage) and a report heading."""
+    cleaned = re.sub(r"[^A-Za-z0-9._+-]+", "-", raw).strip(".-")
+    return cleaned or "model"
+
+
+@dataclass(frozen=True)
+class RunTarget:
+    """Who answers: an in-process MLX model, a model behind an OpenAI-compatible server, or a recording.
+
+    ``model`` is the local model directory (mlx, and openai where the server serves a local
+    folder); ``adapter`` is reserved for LoRA adapters loaded on top of ``model``.
+    """
+
+    backend: BackendName
+    model: Path | None = None
+    base_url: str | None = None
+    replay: Path | None = None
+    adapter: Path | None = None
+    name: str = ""  # default: the model folder's name, or the recording's model name
+
+    def __post_init__(self) -> None:
+        self._check()
+        if self.model is not None:
+            object.__setattr__(self, "model", Path(self.model).expanduser().resolve())
+        if not self.name:
+            object.__setattr__(self, "name", display_name(self._default_name()))
+
+    def _default_name(self) -> str:
+        if self.replay is not None:
+            from punie_eval.generation.backends.replay import recorded_model_name
+
+            return recorded_model_name(Path(self.replay))
+        return Path(self.model or "model").name
+
+    def _check(self) -> None:
+        if self.backend not in BACKENDS:
+            raise UsageError(f"--backend must be one of {', '.join(BACKENDS)}; got {self.backend!r}")
+        if self.backend == "openai" and not self.base_url:
+            raise UsageError("--backend openai needs --base-url URL (e.g. http://127.0.0.1:8080/v1)")
+        if self.backend in ("mlx", "openai") and self.model is None:
+            raise UsageError(f"--model must name the model directory for the {self.backend} backend, got nothing")
+        if self.base_url is not None and not self.base_url.startswith(("http://", "https://")):
+            raise UsageError(f"--base-url must start with http:// or https://, got {self.base_url!r}")
+        if self.base_url is not None and self.backend != "openai":
+            raise UsageError(f"--base-url is for the openai backend, got it with --backend {self.backend}")
+        if self.backend == "replay" and self.replay is None:
+            raise UsageError("--backend replay needs --replay FILE (JSONL of recorded responses or a results file)")
+        if self.replay is not None and self.backend != "replay":
+            raise UsageError(f"--replay is for the replay backend, got it with --backend {self.backend}")
+        if self.adapter is not None:
+            raise UsageError("--adapter is not supported yet: fuse the adapter (scripts/fuse.sh) and pass --model")
+
+    @classmethod
+    def local(cls, model: Path | str) -> RunTarget:
+        """An MLX model directory, generated in this process."""
+        return cls("mlx", model=Path(model))
+
+    @classmethod
+    def served(cls, base_url: str, model: Path | str) -> RunTarget:
+        """The model directory ``model`` as served by an OpenAI-compatible server at ``base_url``."""
+        return cls("openai", model=Path(model), base_url=base_url)
+
+    @classmethod
+    def replayed(cls, path: Path | str) -> RunTarget:
+        """Responses recorded in a JSONL or results file."""
+        return cls("replay", replay=Path(path))
+
+    def describe(self) -> str:
+        """One line for the header: what answers and where."""
+        if self.backend == "replay":
+            return f"replay {self.replay}"
+        where = f" at {self.base_url}" if self.backend == "openai" else ""
+        return f"{self.model}{where}"
+
+    def make_backend(self, cache_dir: Path | None) -> Backend:
+        """The backend for this target; loads nothing yet."""
+        if self.backend == "mlx":
+            from punie_eval.generation.backends.mlx_backend import MlxBackend
+
+            assert self.model is not None  # checked in __post_init__
+            return MlxBackend(self.model, cache_dir=cache_dir)
+        if self.backend == "openai":
+            from punie_eval.generation.backends.openai_backend import OpenAIBackend
+
+            assert self.model is not None
+            assert self.base_url is not None
+            return OpenAIBackend(self.base_url, self.model, cache_dir=cache_dir)
+        from punie_eval.generation.backends.replay import ReplayBackend
+
+        assert self.replay is not None
+        return ReplayBackend(self.replay)
+
+
+__all__ = ["BACKENDS", "DEFAULT_MAX_TOKENS", "BackendName", "Decoding", "RunTarget", "display_name"]
