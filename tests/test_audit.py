@@ -118,6 +118,7 @@ def test_audit_leakage_rules(prompt: str, rule: str | None) -> None:
     assert (leak.rule if leak else None) == rule
 
 
+@pytest.mark.slow  # reads the whole 15,000-example corpus
 @pytest.mark.parametrize(("variant", "code"), [("mixed", 1), ("clean", 0)])
 def test_audit_command_exit_status(variant: str, code: int, capsys: pytest.CaptureFixture[str]) -> None:
     """The audit exits 1 on the mixed corpus (contracts broken) and 0 on the cleaned one."""
@@ -125,6 +126,7 @@ def test_audit_command_exit_status(variant: str, code: int, capsys: pytest.Captu
     assert "goto_definition" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # reads the whole 15,000-example corpus
 def test_audit_command_json(capsys: pytest.CaptureFixture[str]) -> None:
     """--json prints the table and contract counts as JSON."""
     main(["audit", str(data_dir() / "corpus" / "mixed"), "--json"])

@@ -16,6 +16,8 @@ from punie_eval.generation.prompts import turn1_messages
 from punie_eval.queries import Query, QuerySuite, load_suite
 from punie_eval.types import Response
 
+pytestmark = pytest.mark.slow  # builds or loads a model, or runs pytest or a server
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -31,6 +31,8 @@ from punie_eval.queries import QuerySuite, load_suite
 from punie_eval.registry import load_registry
 from punie_eval.scoring.parsing import parse_response
 
+pytestmark = pytest.mark.slow  # builds or loads a model, or runs pytest or a server
+
 
 def _free_port() -> int:
     with socket.socket() as sock:

@@ -28,12 +28,14 @@ def _corpus_violations(variant: str) -> tuple[Violation, ...]:
     return tuple(check_files(files, load_registry(), system_prompt=suite.system_prompt, leak_index=index))
 
 
+@pytest.mark.slow  # reads the whole 15,000-example corpus
 @pytest.mark.parametrize("contract", ["preambles", "announcements", "tool_results", "duplicates"])
 def test_contracts_catch_mixed_corpus_inconsistency(contract: str) -> None:
     """The mixed corpus breaks the preamble, announce, tool-role and duplicate contracts."""
     assert any(v.contract == contract for v in _corpus_violations("mixed"))
 
 
+@pytest.mark.slow  # reads the whole 15,000-example corpus
 def test_contracts_pass_on_clean_corpus() -> None:
     """The committed cleaned corpus keeps every contract."""
     assert _corpus_violations("clean") == ()

@@ -33,6 +33,7 @@ def _call_tools(records: list[Record]) -> Counter[str]:
     )
 
 
+@pytest.mark.slow  # reads the whole 15,000-example corpus
 @pytest.mark.parametrize("variant", ["mixed", "clean"])
 def test_corpus_regenerates_committed_files_byte_for_byte(tmp_path: Path, variant: str) -> None:
     """scripts/make_corpus.py reproduces the committed mixed and cleaned corpus exactly."""

@@ -20,6 +20,8 @@ import pytest
 from punie_eval.generation.fingerprint import fingerprint
 from punie_eval.paths import reference_model_dir
 
+pytestmark = pytest.mark.slow  # builds or loads a model, or runs pytest or a server
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -19,6 +19,7 @@ from punie_eval.generation.engine import SessionResponses, collect_responses
 from punie_eval.queries import Query, QuerySuite, load_suite
 from punie_eval.registry import load_registry
 
+pytestmark = pytest.mark.slow  # builds or loads a model, or runs pytest or a server
 REPO = Path(__file__).resolve().parents[1]
 MAX_TOKENS = 96
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from punie_pytester import mini_project, run
 
+pytestmark = pytest.mark.slow  # builds or loads a model, or runs pytest or a server
+
 pytest_plugins = ["pytester"]
 
 GATE_CASES = [

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from punie_pytester import run, setup_project
 
+pytestmark = pytest.mark.slow  # builds or loads a model, or runs pytest or a server
+
 pytest_plugins = ["pytester"]
 
 BAD_OPTIONS = [
@@ -22,6 +24,12 @@ BAD_OPTIONS = [
         "--backend replay needs --replay FILE (JSONL of recorded responses or a results file)",
     ),
     (["--backend", "openai"], {}, "--backend openai needs --base-url URL (e.g. http://127.0.0.1:8080/v1)"),
+    (
+        ["--backend", "openai", "--base-url", "http://127.0.0.1:9/v1"],
+        {},
+        "--model must name the model directory for the openai backend, got nothing",
+    ),
+    (["--base-url", "http://127.0.0.1:9/v1"], {}, "--base-url is for the openai backend, got it with --backend mlx"),
     (["--floor", "single_tool"], {}, "--floor must be CATEGORY=VALUE, got 'single_tool'"),
     (
         ["--floor", "bogus=0.5"],
@@ -48,6 +56,8 @@ BAD_OPTIONS = [
         "backend-unknown",
         "replay-without-file",
         "openai-without-url",
+        "openai-without-model",
+        "base-url-with-mlx",
         "floor-no-equals",
         "floor-unknown-category",
         "floor-range",

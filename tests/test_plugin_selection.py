@@ -9,6 +9,8 @@ from punie_pytester import run, setup_project
 
 from punie_eval.queries import Query, load_suite
 
+pytestmark = pytest.mark.slow  # builds or loads a model, or runs pytest or a server
+
 pytest_plugins = ["pytester"]
 
 SUITE = load_suite()

@@ -22,6 +22,8 @@ from punie_eval.refmodel.build import MANIFEST, q5_dir, read_manifest
 from punie_eval.refmodel.tokenizer import CHAT_TEMPLATE
 from punie_eval.refmodel.train import max_seq_length_for, per_turn_examples
 
+pytestmark = pytest.mark.slow  # builds or loads a model, or runs pytest or a server
+
 REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = REPO / "scripts"
 SYSTEM = "You are Punie, a coding assistant."

@@ -159,6 +159,7 @@ def test_reliability_clean_refuses_bad_data_with_one_line(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow  # runs pytest in a subprocess
 def test_reliability_data_contract_evals_name_bad_lines(bad_data: Path, tmp_path: Path) -> None:
     """pytest evals/ -m data --data BAD fails the broken contracts, naming file:line; no traceback of ours."""
     out = run_evals(tmp_path, "--data", bad_data, "-q", module=DATA_TESTS)
@@ -249,6 +250,7 @@ SUITE_CASES: list[tuple[str, bytes, str]] = [
 ]
 
 
+@pytest.mark.slow  # runs pytest in a subprocess
 @pytest.mark.parametrize(("data", "message"), [c[1:] for c in SUITE_CASES], ids=[c[0] for c in SUITE_CASES])
 def test_reliability_bad_query_suite_is_one_line_usage_error(tmp_path: Path, data: bytes, message: str) -> None:
     """pytest evals/ --queries BAD exits with a usage error: one ERROR line naming file:line and field."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from snapshot_pytester import path_of, run, snapshot_files, snapshot_project
 
+pytestmark = pytest.mark.slow  # builds or loads a model, or runs pytest or a server
+
 pytest_plugins = ["pytester"]
 
 

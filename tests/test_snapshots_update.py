@@ -6,6 +6,8 @@ import pytest
 from punie_pytester import call
 from snapshot_pytester import GOOD, accepted, path_of, replay, run, snapshot_files, snapshot_project
 
+pytestmark = pytest.mark.slow  # builds or loads a model, or runs pytest or a server
+
 pytest_plugins = ["pytester"]
 
 

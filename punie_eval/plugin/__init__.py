@@ -22,10 +22,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from punie_eval import options as opts
 from punie_eval.errors import PunieEvalError
-from punie_eval.evaluation.conclude import DEFAULT_MIN_STRICT
-from punie_eval.evaluation.target import DEFAULT_MAX_TOKENS
+from punie_eval.plugin.options import run_options
 from punie_eval.plugin.state import STATE, RunState
 from punie_eval.queries import Query, QuerySuite
 from punie_eval.reporting.explain import QueryFailure
@@ -34,55 +32,17 @@ if TYPE_CHECKING:
     from punie_eval.evaluation.result import RunResult
     from punie_eval.types import QueryScore
 
-pytest_plugins = ["punie_eval.plugin.snapshots"]  # --snapshot-lineage, punie_snapshot, snapshot review
+pytest_plugins = [
+    "punie_eval.plugin.options",  # the "punie" option group, resolved to RunOptions
+    "punie_eval.plugin.snapshots",  # --snapshot-lineage, punie_snapshot, snapshot review
+]
 
-ENV_MODEL, INI_MODEL = "PUNIE_MODEL", "punie_model"
-ENV_QUERIES, INI_QUERIES = "PUNIE_QUERIES", "punie_queries"
 QUERY_PROPERTY, RECORD_PROPERTY, SESSION_PROPERTY = "punie_query", "punie_record", "punie_session"
 STATIC_MARKERS = (
     ("none", "tool family: the query expects no tool call (prose answers)."),
     ("data", "data-contract test: reads data files only, never loads a model."),
-    ("slow", "slow test: builds or loads a real model, or runs pytest, a server or a script in a subprocess."),
+    ("slow", "slow test: builds or loads a model, runs pytest or a server, or reads the whole training corpus."),
 )
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("punie", "punie-eval: evaluate a tool-calling model on the query suite")
-    add = group.addoption
-    add("--model", metavar="PATH", help=f"model directory (env {ENV_MODEL}, ini {INI_MODEL}; default: reference model)")
-    add("--queries", metavar="FILE", help=f"query suite JSON (env {ENV_QUERIES}; default: data/queries.json)")
-    add("--max-tokens", metavar="N", default=str(DEFAULT_MAX_TOKENS), help="new tokens per turn (default 512)")
-    add("--results", metavar="FILE", help="write the run's results JSON to FILE (atomically)")
-    add("--backend", default="mlx", metavar="NAME", help="mlx (in-process), openai (HTTP server) or replay")
-    add("--base-url", metavar="URL", help="OpenAI-compatible server for --backend openai")
-    add("--replay", metavar="FILE", help="recorded responses (JSONL or results file) for --backend replay")
-    add("--cache-dir", metavar="DIR", default=opts.DEFAULT_CACHE_DIR, help="generation cache (default .punie-cache)")
-    add("--no-cache", action="store_true", help="neither read nor write the generation cache")
-    add("--gate", action="store_true", help="failing queries xfail; exit status = the gate's verdict")
-    add("--min-strict", metavar="X", default=str(DEFAULT_MIN_STRICT), help="gate: overall strict (default 0.80)")
-    add("--floor", metavar="CATEGORY=X", action="append", default=[], help="gate: override a category floor")
-    add("--baseline", metavar="FILE", help="compare this run with a baseline results file at the end")
-    parser.addini(INI_MODEL, "default model directory (like --model)", default=None)
-    parser.addini(INI_QUERIES, "default query suite file (like --queries)", default=None)
-
-
-def _options(config: pytest.Config) -> opts.RunOptions:
-    get = config.getoption
-    return opts.build_options(
-        model=opts.resolve(get("model"), os.environ, ENV_MODEL, config.getini(INI_MODEL), INI_MODEL),
-        queries=opts.resolve(get("queries"), os.environ, ENV_QUERIES, config.getini(INI_QUERIES), INI_QUERIES),
-        max_tokens=get("max_tokens"),
-        results=get("results"),
-        backend=get("backend"),
-        base_url=get("base_url"),
-        replay=get("replay"),
-        cache_dir=get("cache_dir"),
-        no_cache=get("no_cache"),
-        gate=get("gate"),
-        min_strict=get("min_strict"),
-        floors=get("floor"),
-        baseline=get("baseline"),
-    )
 
 
 def markers(suite: QuerySuite) -> list[tuple[str, str]]:
@@ -101,7 +61,7 @@ def markers(suite: QuerySuite) -> list[tuple[str, str]]:
 
 def pytest_configure(config: pytest.Config) -> None:
     try:
-        state = RunState(_options(config))
+        state = RunState(run_options(config))
     except PunieEvalError as err:
         raise pytest.UsageError(str(err)) from None
     for name, description in markers(state.options.suite):
