@@ -46,10 +46,6 @@ class BuildSpec:
     train_limit: int | None = None  # use only the first N training records (quick test builds)
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return parse_jsonl(path, _read_bytes(path))
-
-
 def _read_bytes(path: Path) -> bytes:
     if not path.is_file():
         raise DataError(str(path), "file must exist", "pass --corpus DIR holding train.jsonl and valid.jsonl")

@@ -7,7 +7,6 @@ split), independent of the 57-query suite, so a build never tunes on the eval qu
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,31 +84,3 @@ def held_out(model_dir: Path, records: Sequence[Record], max_tokens: int = 256) 
         tools += _called(text) == _called(target)
         code += _code(text) == _code(target)
     return HeldOut(len(pairs), exact, kind, tools, code)
-
-
-def generation_speed(
-    model_dir: Path, prompts: Sequence[Sequence[Mapping[str, Any]]], max_tokens: int = 256
-) -> dict[str, float]:
-    """Seconds and tokens/s for ``prompts``: sequential ``generate`` and one ``batch_generate``."""
-    from mlx_lm import batch_generate, generate
-
-    from punie_eval.refmodel.architecture import load_model
-    from punie_eval.refmodel.tokenizer import render
-
-    model, tokenizer = load_model(model_dir)
-    ids = [render(tokenizer, p, add_generation_prompt=True) for p in prompts]
-    batch_generate(model, tokenizer, ids[:2], max_tokens=8)  # warm-up
-    start = time.perf_counter()
-    batch = batch_generate(model, tokenizer, ids, max_tokens=max_tokens)
-    batch_s = time.perf_counter() - start
-    batch_tokens = sum(len(tokenizer.encode(t)) for t in batch.texts)
-    start = time.perf_counter()
-    seq_texts = [generate(model, tokenizer, p, max_tokens=max_tokens) for p in ids]
-    seq_s = time.perf_counter() - start
-    return {
-        "prompts": len(ids),
-        "batch_s": round(batch_s, 3),
-        "batch_tok_per_s": round(batch_tokens / batch_s, 1),
-        "sequential_s": round(seq_s, 3),
-        "same_text": float(seq_texts == list(batch.texts)),
-    }

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
@@ -379,7 +378,3 @@ def write_report(
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
-
-
-def counts_total(counter: Counter[str]) -> int:
-    return sum(v for k, v in counter.items() if k != GATE_FAILED)

@@ -193,22 +193,12 @@ def git_log(rng: random.Random, s: Slots, at_least: int = 0) -> Result:
     return {"success": True, "commits": commits, "commit_count": n}
 
 
-BUILDERS: dict[str, Callable[..., Result]] = {
-    f.__name__: f
-    for f in (
-        typecheck,
-        ruff_check,
-        pytest_run,
-        goto_definition,
-        find_references,
-        hover,
-        document_symbols,
-        workspace_symbols,
-        git_status,
-        git_diff,
-        git_log,
-    )
-}
+# The tools whose results the corpus builds (read_file, write_file and run_command return plain text).
+RESULT_TOOLS = (
+    "typecheck", "ruff_check", "pytest_run", "goto_definition", "find_references", "hover",
+    "document_symbols", "workspace_symbols", "git_status", "git_diff", "git_log",
+)  # fmt: skip
+BUILDERS: dict[str, Callable[..., Result]] = {name: globals()[name] for name in RESULT_TOOLS}
 
 
 def build(registry: ToolRegistry, tool: str, rng: random.Random, s: Slots, at_least: int = 0) -> tuple[Result, str]:

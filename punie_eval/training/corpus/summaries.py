@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from punie_eval.training.corpus.results import KIND_NAMES, Result
+from punie_eval.training.corpus.results import KIND_NAMES, RESULT_TOOLS, Result
 
 # How users ask for the turn-2 prose up front: appended to half the multi-turn summary requests.
 ASK_AFTER_COMMAND = (
@@ -118,19 +118,4 @@ def git_log(r: Result, path: str) -> str:
     return f"The last {_plural(r['commit_count'], 'commit')}:\n" + "\n".join(lines)
 
 
-SUMMARIES: dict[str, Callable[[Any, str], str]] = {
-    f.__name__: f
-    for f in (
-        typecheck,
-        ruff_check,
-        pytest_run,
-        goto_definition,
-        find_references,
-        hover,
-        document_symbols,
-        workspace_symbols,
-        git_status,
-        git_diff,
-        git_log,
-    )
-}
+SUMMARIES: dict[str, Callable[[Any, str], str]] = {name: globals()[name] for name in RESULT_TOOLS}
