@@ -82,11 +82,9 @@ def run(pytester: pytest.Pytester, *args: str, lineage: str | None = LINEAGE) ->
 
 
 def snapshot_files(pytester: pytest.Pytester) -> dict[str, str]:
-    """Every file under ``snapshots/``, by path relative to the project."""
+    """Every snapshot file under ``snapshots/``, by path relative to the project (not the lineage's owner file)."""
     root = pytester.path / "snapshots"
-    return {
-        p.relative_to(pytester.path).as_posix(): p.read_text("utf-8") for p in sorted(root.rglob("*")) if p.is_file()
-    }
+    return {p.relative_to(pytester.path).as_posix(): p.read_text("utf-8") for p in sorted(root.rglob("*.yaml"))}
 
 
 def accepted(pytester: pytest.Pytester) -> dict[str, str]:

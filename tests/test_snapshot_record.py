@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from punie_eval.errors import UsageError
 from punie_eval.snapshots.extension import QuerySnapshotExtension, check_lineage, obsolete_snapshots, snapshot_path
+from punie_eval.snapshots.lineage import default_lineage
 from punie_eval.snapshots.record import (
     normalize_code,
     normalize_prose,
@@ -157,3 +158,9 @@ def test_obsolete_snapshots_lists_files_the_suite_would_not_write(tmp_path: Path
         tmp_path / "m/cross_tool/moved.yaml",
         tmp_path / "m/single_tool/removed.yaml",
     ]
+
+
+def test_snapshots_lineage_default_names_the_model_identity() -> None:
+    """The default lineage is the model's name plus its content hash, so two models never share one by accident."""
+    assert default_lineage({"name": "reference-model", "hash": "51a53fc404640b95"}) == "reference-model-51a53fc40464"
+    assert default_lineage({"name": "qwen3 coder/5bit", "hash": None}) == "qwen3-coder-5bit"

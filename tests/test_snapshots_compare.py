@@ -79,8 +79,25 @@ def test_snapshots_compare_summary_groups_flips_by_category(pytester: pytest.Pyt
 
 
 def test_snapshots_compare_missing_snapshot_fails(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without --snapshot-update a query with no snapshot file fails and is listed as new."""
+    """In a recorded lineage, a query with no snapshot file fails and is listed as new."""
     snapshot_project(pytester, monkeypatch)
+    accepted(pytester)
+    (pytester.path / path_of("direct_answers", "frozen")).unlink()
     result = run(pytester, "-k", "frozen")
     result.assert_outcomes(failed=1, deselected=3)
     result.stdout.fnmatch_lines(["direct_answers: 1 without a snapshot", "  new: frozen"])
+
+
+def test_snapshots_compare_first_run_skips_with_one_line(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lineage with no snapshots at all (a new model) skips its snapshot tests and says so once."""
+    snapshot_project(pytester, monkeypatch)
+    result = run(pytester)
+    result.assert_outcomes(skipped=4)
+    assert result.ret == 0
+    lines = [line for line in result.stdout.lines if line.startswith("punie snapshots:")]
+    assert lines == [
+        "punie snapshots: snapshots/ref/ has no snapshots yet: 4 snapshot test(s) skipped; "
+        "record them with --snapshot-update, then review and commit them"
+    ]

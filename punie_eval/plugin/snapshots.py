@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from syrupy.assertion import SnapshotAssertion
@@ -28,7 +28,11 @@ from punie_eval.snapshots.extension import (
     obsolete_snapshots,
     snapshot_path,
 )
+from punie_eval.snapshots.lineage import claim, default_lineage, foreign_owner, has_snapshots
 from punie_eval.snapshots.record import verdicts
+
+if TYPE_CHECKING:
+    from punie_eval.evaluation.result import RunResult
 
 PROPERTY = "punie_snapshot"
 ENV_LINEAGE = "PUNIE_SNAPSHOT_LINEAGE"
@@ -59,18 +63,41 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def punie_snapshot_lineage(request: pytest.FixtureRequest) -> str:
-    """The folder under ``snapshots/`` this run compares against (default: the target's name)."""
+def punie_snapshot_lineage(request: pytest.FixtureRequest, punie_run: RunResult) -> str:
+    """The folder under ``snapshots/`` this run compares against (default: named from the model's identity).
+
+    Under --snapshot-update it must not belong to another model: the run stops with one line.
+    """
     explicit = request.config.stash[_lineage_key]
-    return explicit if explicit is not None else request.config.stash[STATE].options.target.name
+    model = punie_run.metadata.get("model") or {}
+    lineage = explicit if explicit is not None else default_lineage(model)
+    folder = request.config.rootpath / SNAPSHOTS_DIRNAME / lineage
+    if request.config.getoption("update_snapshots", False):
+        other = foreign_owner(folder, model)
+        if other is not None:
+            pytest.exit(
+                f"--snapshot-update: {SNAPSHOTS_DIRNAME}/{lineage} holds the snapshots of model {other[:12]}, "
+                f"not of this model ({str(model.get('hash'))[:12]}); pass another --snapshot-lineage",
+                returncode=pytest.ExitCode.USAGE_ERROR,
+            )
+        claim(folder, model)
+    return lineage
 
 
 @pytest.fixture
 def punie_snapshot(
     snapshot: SnapshotAssertion, punie_query: Query, punie_snapshot_lineage: str, request: pytest.FixtureRequest
 ) -> Iterator[SnapshotAssertion]:
-    """Syrupy's ``snapshot``, bound to ``snapshots/<lineage>/<category>/<query id>.yaml``."""
+    """Syrupy's ``snapshot``, bound to ``snapshots/<lineage>/<category>/<query id>.yaml``.
+
+    A lineage with no snapshots at all (a model's first run) skips: the review prints one line.
+    """
     root = request.config.rootpath
+    folder = root / SNAPSHOTS_DIRNAME / punie_snapshot_lineage
+    if not request.config.getoption("update_snapshots", False) and not has_snapshots(folder):
+        skipped = {"query": punie_query.id, "category": punie_query.category, "lineage": punie_snapshot_lineage}
+        request.node.user_properties.append((PROPERTY, {**skipped, "status": "unrecorded", "old": {}, "new": {}}))
+        pytest.skip(f"no snapshots recorded for {SNAPSHOTS_DIRNAME}/{punie_snapshot_lineage} yet")
     location = snapshot_path(root / SNAPSHOTS_DIRNAME, punie_snapshot_lineage, punie_query.category, punie_query.id)
     assertion = snapshot.use_extension(QuerySnapshotExtension.bind(location))
     yield assertion
@@ -166,7 +193,16 @@ class SnapshotReview:
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        entries = sorted(self.entries, key=lambda e: (e["category"], e["query"]))
+        unrecorded = [e for e in self.entries if e["status"] == "unrecorded"]
+        for lineage in sorted({e["lineage"] for e in unrecorded}):
+            n = sum(e["lineage"] == lineage for e in unrecorded)
+            terminalreporter.line(
+                f"punie snapshots: {SNAPSHOTS_DIRNAME}/{lineage}/ has no snapshots yet: {n} snapshot test(s) skipped; "
+                "record them with --snapshot-update, then review and commit them"
+            )
+        entries = sorted(
+            (e for e in self.entries if e["status"] != "unrecorded"), key=lambda e: (e["category"], e["query"])
+        )
         updating = bool(self.config.getoption("update_snapshots", False))
         lines = summary_lines(entries, updating)
         lineages = sorted({e["lineage"] for e in entries})
