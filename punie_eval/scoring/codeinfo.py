@@ -42,6 +42,7 @@ class _Analyzer:
         self.calls: list[CallSite] = []
         self.reads: list[FieldRead] = []
         self.called: list[FieldRead] = []  # field reads that are then called
+        self.read_at: dict[int, FieldRead] = {}  # id of an ast.Attribute -> the read it made
 
     # statements -----------------------------------------------------------------------
     def block(self, body: list[ast.stmt]) -> None:
@@ -186,7 +187,9 @@ class _Analyzer:
         value = self.expr(node.value)
         if value is None or value.kind == "enum" or (value.kind == "list" and node.attr in LIST_METHODS):
             return None
-        return self.read(value, node.attr, node.lineno)
+        typed = self.read(value, node.attr, node.lineno)
+        self.read_at[id(node)] = self.reads[-1]
+        return typed
 
     def read(self, value: Typed, field: str, line: int) -> Typed | None:
         if value.kind == "list":  # r.files.staged: a list has no fields
@@ -222,11 +225,10 @@ class _Analyzer:
         first = self.expr(node.args[0]) if node.args else None
         rest = [self.expr(a) for a in node.args[1:]]
         if name is None:
-            before = len(self.reads)
             self.expr(func)
-            # v.fixable(): the read of func.attr is the last one recorded; a field holds data
-            if isinstance(func, ast.Attribute) and len(self.reads) > before and self.reads[-1].valid:
-                self.called.append(self.reads[-1])
+            # v.fixable(): the attribute read a field, and fields hold data
+            if (read := self.read_at.get(id(func))) is not None and read.valid:
+                self.called.append(read)
         for kw in node.keywords:
             if kw.arg == "key" and isinstance(kw.value, ast.Lambda):
                 self.lambda_over(kw.value, first)  # sorted(r.files, key=lambda f: f.file)
