@@ -68,6 +68,29 @@ def read_as(read: FieldRead, code: str) -> str:
     return f"read as {match.group(0)}, line {read.line}" if match else f"line {read.line}"
 
 
+JSON_TYPES: Mapping[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "boolean": (bool,),
+    "array": (list, tuple),
+}
+
+
+def type_problems(site: CallSite, registry: ToolRegistry) -> list[str]:
+    """Literal arguments whose type is not the parameter's (None is allowed where optional)."""
+    out = []
+    for param in registry.tool(site.tool).params:
+        if param.name not in site.args or param.type not in JSON_TYPES:
+            continue
+        value = site.args[param.name]
+        if value is None and not param.required:
+            continue
+        ok = isinstance(value, JSON_TYPES[param.type]) and not (param.type == "integer" and isinstance(value, bool))
+        if not ok:
+            out.append(f"{site.tool}({param.name}=...) must be {param.type}, got {value!r}")
+    return out
+
+
 def bound_params(site: CallSite, registry: ToolRegistry) -> frozenset[str]:
     """The parameters a call of a known tool gives visibly (positionally or by keyword)."""
     names = registry.tool(site.tool).param_names
@@ -95,7 +118,7 @@ def binding_problems(site: CallSite, registry: ToolRegistry) -> list[str]:
     if missing and not site.unpacked:
         got = site.positional + len(site.keywords)
         problems.append(f"{site.tool} called with {got} of {len(names)} arguments; missing {', '.join(missing)}")
-    return problems
+    return problems + type_problems(site, registry)
 
 
 def argument_mismatch(site: CallSite, wanted: Mapping[str, Any], registry: ToolRegistry) -> list[str]:
@@ -124,4 +147,5 @@ __all__ = [
     "read_as",
     "render_call",
     "same_value",
+    "type_problems",
 ]

@@ -32,6 +32,7 @@ from punie_eval.jsonl import Record, read_chat
 from punie_eval.paths import schemas_dir
 from punie_eval.registry import ToolRegistry
 from punie_eval.scoring.parsing import well_formed
+from punie_eval.scoring.rules import type_problems
 from punie_eval.training import chatfacts
 from punie_eval.training.leakage import LeakIndex
 from punie_eval.types import CallSite
@@ -50,12 +51,6 @@ CONTRACTS = (
     "duplicates",
     "leakage",
 )
-JSON_TYPES: Mapping[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "boolean": (bool,),
-    "array": (list, tuple),
-}
 
 
 @dataclass(frozen=True)
@@ -109,12 +104,7 @@ def argument_problems(site: CallSite, registry: ToolRegistry) -> list[str]:
     missing = [p for p in spec.required if p not in bound]
     if missing and not site.unpacked:
         problems.append(f"{site.tool} must get {', '.join(missing)}, got {site.positional} positional")
-    for param in spec.params:
-        value = site.args.get(param.name)
-        if value is not None and param.type in JSON_TYPES:
-            ok = isinstance(value, JSON_TYPES[param.type]) and not (param.type == "integer" and isinstance(value, bool))
-            if not ok:
-                problems.append(f"{site.tool}({param.name}=...) must be {param.type}, got {value!r}")
+    problems += type_problems(site, registry)
     return problems
 
 
