@@ -4,8 +4,9 @@ For every tool-calling turn of the suite (turn 1 of each tool query, turn 2 of e
 query) a reference-correct response is built from the query's expectations and the tool
 schemas: each expected tool called with its expected arguments (other required ones get a
 plausible literal), its expected fields printed (otherwise two scalar fields and a loop
-over its first list field), one ``print`` per value. The reference must pass strict; one
-that does not is a benchmark error, reported and not scored.
+over its first list field), one ``print`` per value. Prose turns (direct answers, questions
+about a tool, turn-2 summaries) get a one-sentence answer naming the expected keywords. The
+reference must pass strict; one that does not is a benchmark error, reported and not scored.
 
 Then three kinds of variants, each scored by the real scorer (``score_turn``):
 
@@ -65,6 +66,33 @@ VARIABLES = {
     "git_log": "log",
     "read_file": "source",
 }
+ORDER = (  # table rows: format mutants, semantic mutants, rewrites
+    "missing wrapper",
+    "unclosed tag",
+    "preamble",
+    "announce-then-stop",
+    "stray closing markup",
+    "truncation at max tokens",
+    "repetition loop",
+    "wrong tool",
+    "wrong argument value",
+    "dropped argument",
+    "extra argument",
+    "nonexistent field",
+    "field read on the wrong result",
+    "call of a non-callable field",
+    "undefined name",
+    "no output",
+    "tool call instead of prose",
+    "empty answer",
+    "renamed variables",
+    "compact layout",
+    "str.format instead of f-string",
+    "independent prints reordered",
+    "loop as comprehension",
+    "annotated assignment",
+    "prose reflowed",
+)
 ANNOUNCE = "I'll call {tool} and show you what it returns."
 PREAMBLES = ("Let me check that for you.\n\n", "Sure! Here is the call:\n")
 
@@ -101,7 +129,8 @@ class Item:
 
     query: Query
     turn: int
-    tools: tuple[str, ...]
+    tools: tuple[str, ...]  # () for a prose turn
+    keywords: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -128,10 +157,10 @@ class Tally:
 def items_of(suite: QuerySuite) -> list[Item]:
     out = []
     for query in suite.queries:
-        if query.expect == "tool":
-            out.append(Item(query, 1, query.tools))
-        if query.turn2 is not None and query.turn2.expect == "chain":
-            out.append(Item(query, 2, query.turn2.tools))
+        out.append(Item(query, 1, query.tools) if query.expect == "tool" else Item(query, 1, (), query.keywords))
+        if query.turn2 is not None:
+            turn2 = query.turn2
+            out.append(Item(query, 2, turn2.tools) if turn2.expect == "chain" else Item(query, 2, (), turn2.keywords))
     return out
 
 
@@ -363,6 +392,32 @@ def rewrites(item: Item, blocks: list[Block], registry: ToolRegistry) -> Iterato
     yield out("annotated assignment", Style(annotated=True))
 
 
+# ---- prose turns ------------------------------------------------------------------------------
+def prose_reference(item: Item) -> str:
+    if not item.keywords:
+        return "It depends on how the object is used; the language reference describes each case in detail."
+    return f"The answer turns on {', '.join(item.keywords)}; each of them changes how the code behaves."
+
+
+def prose_variants(item: Item, text: str) -> Iterator[Variant]:
+    yield Variant("announce-then-stop", "format", "I'll look into how the diff command treats staged files.")
+    yield Variant("stray closing markup", "format", text + "\n</parameter>\n</function>\n</tool_call>")
+    yield Variant(
+        "stray closing markup", "format", 'r = git_log(".", count=6)\nprint(r.commits)\n</parameter>', note="debris"
+    )
+    yield Variant("truncation at max tokens", "format", text[: len(text) // 2], finish="length")
+    yield Variant("repetition loop", "format", " ".join([text] * 4))
+    yield Variant("tool call instead of prose", "semantic", wire('print(git_status(".").clean)'))
+    yield Variant("empty answer", "semantic", "  \n")
+    words, lines, line = text.split(), [], ""
+    for word in words:  # the same words, wrapped at 40 columns
+        line = f"{line} {word}".strip()
+        if len(line) > 40:
+            lines.append(line)
+            line = ""
+    yield Variant("prose reflowed", "rewrite", "\n".join([*lines, line] if line else lines))
+
+
 # ---- running -----------------------------------------------------------------------------------
 GENERATORS: tuple[Callable[[Item, list[Block], ToolRegistry], Iterator[Variant]], ...] = (
     format_mutants,
@@ -379,22 +434,23 @@ def run(suite: QuerySuite, registry: ToolRegistry, sample: int | None = None) ->
     tallies: dict[str, Tally] = {}
     errors: list[dict[str, str]] = []
     for item in items:
-        blocks = reference(item, registry)
-        ref = score_turn(item.query, Response(wire(render_code(blocks, registry)), "stop"), registry, turn=item.turn)
+        blocks = reference(item, registry) if item.tools else []
+        text = wire(render_code(blocks, registry)) if item.tools else prose_reference(item)
+        ref = score_turn(item.query, Response(text, "stop"), registry, turn=item.turn)
         if not ref.strict:
             failure = ref.failure
             errors.append({"item": item.name, "failure": f"{failure.name}: {failure.reason}" if failure else "?"})
             continue
-        for generate in GENERATORS:
-            for variant in generate(item, blocks, registry):
-                response = Response(variant.text, variant.finish)
-                strict = score_turn(item.query, response, registry, turn=item.turn).strict
-                tally = tallies.setdefault(variant.operator, Tally(variant.kind))
-                tally.variants += 1
-                failed = not strict
-                tally.failed += failed
-                if failed == (variant.kind == "rewrite"):  # a surviving mutant or a false fail
-                    tally.survivors.append(f"{item.name}: {variant.note}".rstrip(": "))
+        variants = (
+            (v for g in GENERATORS for v in g(item, blocks, registry)) if item.tools else prose_variants(item, text)
+        )
+        for variant in variants:
+            strict = score_turn(item.query, Response(variant.text, variant.finish), registry, turn=item.turn).strict
+            tally = tallies.setdefault(variant.operator, Tally(variant.kind))
+            tally.variants += 1
+            tally.failed += not strict
+            if strict == (variant.kind != "rewrite"):  # a surviving mutant or a false fail
+                tally.survivors.append(f"{item.name}: {variant.note}".rstrip(": "))
     return _report(suite, len(items), errors, tallies)
 
 
@@ -412,7 +468,7 @@ def _report(suite: QuerySuite, n_items: int, errors: list[dict[str, str]], talli
             "rate": _rate(t.failed, t.variants),
             "survivors" if t.kind != "rewrite" else "false_failures": t.survivors,
         }
-        for name, t in tallies.items()
+        for name, t in sorted(tallies.items(), key=lambda kv: ORDER.index(kv[0]))
     ]
     totals: dict[str, dict[str, Any]] = {}
     for kind in ("format", "semantic", "rewrite"):
@@ -442,8 +498,8 @@ def _report(suite: QuerySuite, n_items: int, errors: list[dict[str, str]], talli
 
 def table(report: dict[str, Any]) -> str:
     header = f"{'operator':<32} {'kind':<9} {'variants':>8} {'failed':>7} {'rate':>8}"
-    lines = [f"{report['items']} tool-calling turns, scorer {report['scorer_version']}", "", header, "-" * len(header)]
-    for row in sorted(report["operators"], key=lambda r: ("format", "semantic", "rewrite").index(r["kind"])):
+    lines = [f"{report['items']} turns, scorer {report['scorer_version']}", "", header, "-" * len(header)]
+    for row in sorted(report["operators"], key=lambda r: ORDER.index(r["operator"])):
         failed = row.get("killed", row.get("false_fails", 0))
         rate = "-" if row["rate"] is None else f"{100 * row['rate']:.1f}%"
         lines.append(f"{row['operator']:<32} {row['kind']:<9} {row['variants']:>8} {failed:>7} {rate:>8}")
