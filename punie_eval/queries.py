@@ -127,6 +127,20 @@ def _semantic_errors(raw: Mapping[str, Any], registry: ToolRegistry) -> list[tup
         for tool in named:
             if not registry.is_known(tool):
                 problems.append((qid, f"{where}.tools", f"must name known tools, got {tool!r}"))
+        allowed = [*q.get("tools", []), *q.get("turn2", {}).get("tools", [])]
+        for key in ("args", "fields", "forbidden_fields"):  # an expectation no call can meet
+            problems += [
+                (
+                    qid,
+                    f"{where}.{key}.{tool}",
+                    f"must name one of the query's tools ({', '.join(allowed)}), got {tool!r}",
+                )
+                for tool in q.get(key, {})
+                if registry.is_known(tool) and tool not in allowed
+            ]
+        for path, holder in ((f"{where}.keywords", q), (f"{where}.turn2.keywords", q.get("turn2", {}))):
+            if "keywords" in holder and not holder["keywords"]:
+                problems.append((qid, path, "must list at least one keyword (omit it to check none), got []"))
         for key in ("fields", "forbidden_fields"):
             for tool, names in q.get(key, {}).items():
                 for name in names:

@@ -28,6 +28,7 @@ Label = Literal[
     "missing_wrapper",
     "wrong_function",
     "unclosed_tag",
+    "stray_markup",
     "json_call",
     "multiple_calls",
     "max_tokens",
@@ -91,6 +92,7 @@ class CallSite:
     keywords: tuple[str, ...]
     args: Mapping[str, Any]  # literal argument values bound to parameter names
     line: int
+    unpacked: bool = False  # *args / **kwargs that are not literals: binding is only partly known
 
 
 @dataclass(frozen=True)
@@ -106,15 +108,27 @@ class FieldRead:
 
 
 @dataclass(frozen=True)
+class NameUse:
+    """A name at a line: an undefined name read, or a tool whose result is never used."""
+
+    name: str
+    line: int
+
+
+@dataclass(frozen=True)
 class CodeInfo:
     syntax_error: str | None
     calls: tuple[CallSite, ...] = ()
     field_reads: tuple[FieldRead, ...] = ()
+    called_fields: tuple[FieldRead, ...] = ()  # reads that are then called: ``v.fixable()``
+    undefined: tuple[NameUse, ...] = ()  # names read but bound nowhere (not a tool or builtin)
+    unused_results: tuple[NameUse, ...] = ()  # tool calls whose result is dropped
+    prints: bool = False  # some reachable statement prints: the sandbox returns only printed text
 
 
 @dataclass(frozen=True)
 class Layer:
-    name: str  # gate, extract, syntax, identity, arguments, fields, completeness, prose, summary, chain
+    name: str  # gate, extract, format, syntax, identity, arguments, fields, completeness, output, prose, summary, chain
     passed: bool
     reason: str
 
@@ -181,6 +195,7 @@ __all__ = [
     "FinishReason",
     "Label",
     "Layer",
+    "NameUse",
     "ParsedResponse",
     "QueryScore",
     "Response",

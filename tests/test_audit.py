@@ -12,6 +12,8 @@ from punie_eval.cli import main
 from punie_eval.jsonl import write_jsonl
 from punie_eval.paths import data_dir
 from punie_eval.registry import load_registry
+from punie_eval.scoring.diagnosis import diagnose
+from punie_eval.scoring.parsing import parse_response
 from punie_eval.training.audit import audit_files
 from punie_eval.training.corpus.builders import tool_call
 from punie_eval.training.leakage import LeakIndex
@@ -138,3 +140,32 @@ def test_audit_command_missing_path(tmp_path: Path, capsys: pytest.CaptureFixtur
     """A missing path is a one-line error with exit status 2."""
     assert main(["audit", str(tmp_path / "nope.jsonl")]) == 2
     assert "path does not exist" in capsys.readouterr().err
+
+
+def test_audit_agrees_with_diagnose_on_multiple_calls(tmp_path: Path) -> None:
+    """Two calls with text between them break the calls contract, as diagnose calls them multiple_calls."""
+    first, second = (
+        tool_call('print(git_status(".").clean)', False),
+        tool_call('print(git_log(".").commit_count)', False),
+    )
+    content = f"{first}\nAnd the log:\n{second}"
+    audit = _audit(tmp_path, [_example(("user", "q"), ("assistant", content))])
+    label = diagnose(parse_response(content), expect_tool=True).label
+    assert (label, [v.detail for v in audit.violations if v.contract == "calls"]) == (
+        "multiple_calls",
+        ["messages[2] must make one tool call, got 2"],
+    )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        'A minimal package.json:\n```json\n{"name": "demo", "version": "1.0.0"}\n```\nThat is all.',
+        "The model wraps its code in <tool_call> tags, then stops.",
+    ],
+    ids=["json-fence", "tag-in-a-sentence"],
+)
+def test_audit_prose_with_fence_or_tag_mention_is_no_malformed_call(tmp_path: Path, content: str) -> None:
+    """A prose answer showing a JSON fence or naming <tool_call> breaks no calls contract."""
+    audit = _audit(tmp_path, [_example(("user", "q"), ("assistant", content))])
+    assert [v for v in audit.violations if v.contract in ("calls", "preambles")] == []

@@ -14,7 +14,9 @@ from punie_eval.cli import main
 from punie_eval.errors import UsageError
 from punie_eval.generation.prompts import tool_response
 from punie_eval.jsonl import load_chat, write_jsonl
-from punie_eval.training.clean import clean_dir
+from punie_eval.registry import load_registry
+from punie_eval.scoring.parsing import parse_response, well_formed
+from punie_eval.training.clean import KINDS, Report, clean_dir, clean_messages
 from punie_eval.training.corpus.builders import tool_call
 
 SYSTEM = {"role": "system", "content": "sys"}
@@ -192,3 +194,62 @@ def test_clean_preserves_call_bodies(tmp_path_factory: pytest.TempPathFactory, t
     out = [r.value for r in load_chat(tmp / "out" / "train.jsonl")]
     assert _bodies(out) == _bodies(train)
     assert json.dumps(out).count("<tool_call>") == json.dumps(train).count("<tool_call>")
+
+
+# ── prose is never touched (issue 19) ────────────────────────────────────────
+PROSE_ANSWERS = [
+    'A package.json names the package:\n```json\n{"name": "demo", "version": "1.0.0"}\n```\nThen run npm install.',
+    "Models answer with a <tool_call> block; the text before it is a preamble.",
+    'Let me check.\n<tool_call>\nr = git_status(".")\nprint(r.clean)\n</tool_call>',  # first call is malformed
+]
+
+
+@pytest.mark.parametrize("content", PROSE_ANSWERS, ids=["json-fence", "tag-in-a-sentence", "malformed-call"])
+def test_clean_leaves_prose_and_malformed_calls_byte_identical(tmp_path: Path, content: str) -> None:
+    """Text is only stripped before a well-formed call: these messages come out unchanged."""
+    out = _clean(tmp_path, [_example(("user", "q"), ("assistant", content))])
+    assert out["train"][0]["messages"][2]["content"] == content
+
+
+FRAGMENT = st.sampled_from(
+    [
+        "<tool_call>",
+        "</tool_call>",
+        "<function=execute_code>",
+        "<function=run>",
+        "</function>",
+        "<parameter=code>",
+        "</parameter>",
+        "```json\n",
+        "```",
+        '{"name": "demo", "version": "1"}',
+        '{"name": "git_status", "arguments": {"path": "."}}',
+        'print(git_status(".").clean)',
+        "Let me check.",
+        "I'll run the tests.",
+        " tags ",
+        "`",
+        "\n",
+        " ",
+    ]
+)
+CONVERSATION = st.lists(
+    st.tuples(st.sampled_from(["user", "assistant"]), st.lists(FRAGMENT, max_size=8).map("".join)),
+    min_size=1,
+    max_size=5,
+)
+
+
+def _has_real_call(messages: list[dict[str, str]]) -> bool:
+    return any(
+        well_formed(call) for m in messages if m["role"] == "assistant" for call in parse_response(m["content"]).calls
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(turns=CONVERSATION)
+def test_clean_changes_only_examples_with_a_real_call(turns: list[tuple[str, str]]) -> None:
+    """Property: an example with no well-formed Code Mode call comes out of clean unchanged."""
+    messages = [{"role": r, "content": c} for r, c in [("system", "sys"), ("user", "go"), *turns]]
+    cleaned = clean_messages(messages, frozenset(KINDS), load_registry(), Report())
+    assert cleaned == messages or _has_real_call(messages)

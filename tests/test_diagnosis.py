@@ -35,6 +35,13 @@ CASES = [
         None,
     ),
     ("trailing_text", GOOD + "\nThis shows the status.", GOOD + "\n\n", True, None),
+    (
+        "stray_markup",
+        'r = git_status(".")\nprint(r.clean)\n</parameter>\n</function>\n</tool_call>',
+        'r = git_status(".")\nprint(r.clean)',
+        True,
+        None,
+    ),
     ("missing_wrapper", GOOD.removeprefix("<tool_call>").removesuffix("</tool_call>"), GOOD, True, None),
     ("wrong_function", GOOD.replace("execute_code", "run_python"), GOOD, True, None),
     ("unclosed_tag", GOOD.removesuffix("</tool_call>"), GOOD, True, None),
@@ -98,9 +105,18 @@ def test_diagnosis_non_announcement(text: str) -> None:
     assert not is_announcement(text)
 
 
-def test_diagnosis_preamble_then_stop_only_when_tool_expected() -> None:
-    """An announcement to a prose question is not preamble_then_stop."""
-    assert diag("I'll explain the difference.", expect_tool=False).label == "ok"
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("I'll look into how the diff command treats staged files.", "preamble_then_stop"),
+        ("I'll explain: a closure keeps the variables of its scope.", "ok"),
+        ("Let me explain. A closure keeps the variables of its scope.", "ok"),
+    ],
+    ids=["announcement", "colon-answer", "answer-follows"],
+)
+def test_diagnosis_prose_announcement_is_preamble_then_stop(text: str, label: str) -> None:
+    """On a prose query a lone sentence of intent is preamble_then_stop; an answer after it is ok."""
+    assert diag(text, expect_tool=False).label == label
 
 
 def test_diagnosis_prose_when_tool_expected_is_not_format_failure() -> None:

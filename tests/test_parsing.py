@@ -189,3 +189,24 @@ def test_parsing_never_raises_on_tag_fragments(text: str) -> None:
     """Text built from tag fragments parses; calls are ordered and do not overlap."""
     calls = parse_response(text).calls
     assert all(a.end <= b.start for a, b in itertools.pairwise(calls))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wrap the call in <tool_call> tags.",
+        "The model emits `<tool_call>` first.",
+        'The "<tool_call>" tag opens a call, and <function=execute_code> names the function.',
+        "A call sits between <tool_call> and </tool_call>.",
+    ],
+    ids=["sentence", "backticks", "quoted-and-function", "both-tags"],
+)
+def test_parsing_tag_mentioned_in_prose_is_not_a_call(text: str) -> None:
+    """A tag named in a sentence (followed by words, punctuation or a quote) starts no call."""
+    assert parse_response(text).calls == ()
+
+
+def test_parsing_json_fence_without_arguments_is_prose() -> None:
+    """A fenced JSON object with a name but no arguments (a package.json) is not a call."""
+    text = 'An example:\n```json\n{"name": "my-package", "version": "1.0.0"}\n```\nDone.'
+    assert parse_response(text).calls == ()

@@ -13,7 +13,7 @@ from punie_eval.scoring.rules import keyword_found, normalise
 from punie_eval.types import Layer, QueryScore, Response
 
 REGISTRY = load_registry()
-TOOL_LAYERS = ["gate", "extract", "format", "syntax", "identity", "arguments", "fields", "completeness"]
+TOOL_LAYERS = ["gate", "extract", "format", "syntax", "identity", "arguments", "fields", "completeness", "output"]
 
 
 def wire(code: str) -> str:
@@ -143,7 +143,7 @@ def test_scoring_expected_field_on_other_tool_does_not_count() -> None:
     [
         'print(typecheck("src/").error_count)',
         'r: TypeCheckResult = typecheck("src/")\nprint(r.error_count)',
-        'if (r := typecheck("src/")).error_count:\n    pass',
+        'if (r := typecheck("src/")).error_count:\n    print(r.errors)',
     ],
     ids=["inline", "annotated", "walrus"],
 )
@@ -259,7 +259,7 @@ def test_scoring_syntax_error_fails_syntax_layer() -> None:
 def test_scoring_no_call_later_layers_not_reached() -> None:
     """With no call, every layer after the gate fails as not reached."""
     result = score(tool_query(), "The tree is clean.")
-    assert [x.reason for x in result.turns[0].layers[1:]] == ["not reached: no tool call with code"] * 7
+    assert [x.reason for x in result.turns[0].layers[1:]] == ["not reached: no tool call with code"] * 8
 
 
 # ---- prose ------------------------------------------------------------------------------

@@ -12,38 +12,25 @@ branches merge; function bodies are read best-effort with their parameters untyp
 Calls of names that are neither tools, builtins, nor defined in the code (``git_branch()``)
 are recorded as ``CallSite(known=False)``: in the sandbox only tools are callable.
 Arguments are bound to parameter names; positional ones of unknown tools are keyed
-``"$0"``, ``"$1"``, …; ``**kwargs`` shows as the keyword ``"**"``. Only literal values (or
-names assigned a literal) are kept in ``args``.
+``"$0"``, ``"$1"``, …. ``*seq`` and ``**mapping`` of literals (or names assigned one) are
+expanded; others set ``CallSite.unpacked`` (``**kwargs`` shows as the keyword ``"**"``) so
+binding is judged only on what is visible. Only literal values are kept in ``args``.
+Calling a field (``v.fixable()``) is recorded in ``CodeInfo.called_fields``: result fields
+hold data. Bound names, output and dropped results come from ``codefacts``.
 """
 
 from __future__ import annotations
 
 import ast
-import builtins
 from typing import Any
 
 from punie_eval.registry import ToolRegistry
+from punie_eval.scoring.codefacts import BUILTINS, bound_names, prints, undefined_names, unused_results
 from punie_eval.scoring.codeinfo_types import LIST_METHODS, ONE_ITEM, SAME_LIST, Typed, field_value, result_of
 from punie_eval.types import CallSite, CodeInfo, FieldRead
 
-BUILTINS = frozenset(dir(builtins))
 _MISSING = object()
 Env = dict[str, Typed]
-
-
-def _defined_names(tree: ast.AST) -> frozenset[str]:
-    """Names the code itself binds (assignments, defs, imports, parameters)."""
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
-            names.add(node.id)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-    return frozenset(names)
 
 
 class _Analyzer:
@@ -54,6 +41,8 @@ class _Analyzer:
         self.consts: dict[str, Any] = {}
         self.calls: list[CallSite] = []
         self.reads: list[FieldRead] = []
+        self.called: list[FieldRead] = []  # field reads that are then called
+        self.read_at: dict[int, FieldRead] = {}  # id of an ast.Attribute -> the read it made
 
     # statements -----------------------------------------------------------------------
     def block(self, body: list[ast.stmt]) -> None:
@@ -198,7 +187,9 @@ class _Analyzer:
         value = self.expr(node.value)
         if value is None or value.kind == "enum" or (value.kind == "list" and node.attr in LIST_METHODS):
             return None
-        return self.read(value, node.attr, node.lineno)
+        typed = self.read(value, node.attr, node.lineno)
+        self.read_at[id(node)] = self.reads[-1]
+        return typed
 
     def read(self, value: Typed, field: str, line: int) -> Typed | None:
         if value.kind == "list":  # r.files.staged: a list has no fields
@@ -235,6 +226,9 @@ class _Analyzer:
         rest = [self.expr(a) for a in node.args[1:]]
         if name is None:
             self.expr(func)
+            # v.fixable(): the attribute read a field, and fields hold data
+            if (read := self.read_at.get(id(func))) is not None and read.valid:
+                self.called.append(read)
         for kw in node.keywords:
             if kw.arg == "key" and isinstance(kw.value, ast.Lambda):
                 self.lambda_over(kw.value, first)  # sorted(r.files, key=lambda f: f.file)
@@ -271,18 +265,37 @@ class _Analyzer:
         self.expr(lam.body)
         self.env, self.consts = saved
 
-    def site(self, tool: str, known: bool, node: ast.Call) -> CallSite:
-        names = self.registry.tool(tool).param_names if known else ()
+    def site(self, tool: str, is_known: bool, node: ast.Call) -> CallSite:
+        """Arguments bound to parameter names; ``*seq`` / ``**mapping`` of literals are expanded."""
+        names = self.registry.tool(tool).param_names if is_known else ()
         args: dict[str, Any] = {}
-        for i, arg in enumerate(node.args):
-            key = names[i] if i < len(names) else f"${i}"
-            if (value := self.literal(arg)) is not _MISSING and not isinstance(arg, ast.Starred):
-                args[key] = value
-        keywords = tuple(kw.arg or "**" for kw in node.keywords)
+        values: list[Any] = []  # positional values in order (_MISSING when not a literal)
+        known: int | None = None  # after an unresolved *seq, positions are unknown
+        for arg in node.args:
+            if not isinstance(arg, ast.Starred):
+                values.append(self.literal(arg))
+            elif known is None and isinstance(items := self.literal(arg.value), list | tuple):
+                values += list(items)
+            elif known is None:
+                known = len(values)
+        for i, value in enumerate(values[:known]):
+            if value is not _MISSING:
+                args[names[i] if i < len(names) else f"${i}"] = value
+        unpacked = known is not None
+        keywords: list[str] = []
         for kw in node.keywords:
-            if kw.arg and (value := self.literal(kw.value)) is not _MISSING:
-                args[kw.arg] = value
-        return CallSite(tool, known, len(node.args), keywords, args, node.lineno)
+            value = self.literal(kw.value)
+            if kw.arg is not None:
+                keywords.append(kw.arg)
+                if value is not _MISSING:
+                    args[kw.arg] = value
+            elif isinstance(value, dict) and all(isinstance(k, str) for k in value):
+                keywords += list(value)
+                args.update(value)
+            else:
+                keywords.append("**")
+                unpacked = True
+        return CallSite(tool, is_known, len(values), tuple(keywords), args, node.lineno, unpacked)
 
     def literal(self, node: ast.expr) -> Any:
         if isinstance(node, ast.Name) and node.id in self.consts:
@@ -301,12 +314,24 @@ def analyze_code(code: str, registry: ToolRegistry) -> CodeInfo:
         line = getattr(err, "lineno", None)
         where = f" (line {line})" if line else ""
         return CodeInfo(syntax_error=f"{type(err).__name__}: {getattr(err, 'msg', None) or err}{where}")
-    analyzer = _Analyzer(registry, _defined_names(tree))
+    bound = bound_names(tree)
+    analyzer = _Analyzer(registry, bound if bound is not None else frozenset())
     try:
         analyzer.block(tree.body)
+        undefined = undefined_names(tree, registry, bound)
+        unused = unused_results(tree, registry)
+        shows = prints(tree)
     except RecursionError:
         return CodeInfo(syntax_error="RecursionError: code nested too deeply to analyse")
-    return CodeInfo(syntax_error=None, calls=tuple(analyzer.calls), field_reads=tuple(analyzer.reads))
+    return CodeInfo(
+        syntax_error=None,
+        calls=tuple(analyzer.calls),
+        field_reads=tuple(analyzer.reads),
+        called_fields=tuple(analyzer.called),
+        undefined=undefined,
+        unused_results=unused,
+        prints=shows,
+    )
 
 
 __all__ = ["analyze_code"]

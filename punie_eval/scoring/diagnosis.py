@@ -6,11 +6,14 @@ Every rule below is checked; the primary label is the first that applies in this
     empty                   nothing but whitespace (and think blocks)
     degenerate_repetition   the same chunk looping (the cause when max tokens is hit too)
     max_tokens              finish_reason == "length": cut off, no EOS
-    preamble_then_stop      a tool was expected, none came, the text only announces one
+    preamble_then_stop      no call came and the text only announces one (on a prose query:
+                            one sentence of intent with nothing after it)
     json_call               a JSON call instead of the XML format
     missing_wrapper         <function=…> without <tool_call>
     wrong_function          a function other than execute_code, none at all, or no code parameter
     unclosed_tag            a tag of a call left open
+    stray_markup            call markup outside any call: closing tags left from a call whose
+                            opening was lost, or a tag named in the prose
     think_leak              a <think> block or a stray </think>
     multiple_calls          more than one call
     preamble                text before the first call
@@ -42,6 +45,7 @@ PRECEDENCE: tuple[Label, ...] = (
     "missing_wrapper",
     "wrong_function",
     "unclosed_tag",
+    "stray_markup",
     "think_leak",
     "multiple_calls",
     "preamble",
@@ -59,6 +63,7 @@ _INTENT = re.compile(
 )
 _CONTENT = re.compile(r"```|^\s*(?:[-*•]|\d+[.)])\s", re.MULTILINE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+MARKUP = re.compile(r"</?tool_call>|</?function(?:=[^\s<>]*)?>|</?parameter(?:=[^\s<>]*)?>")
 REPEAT_NGRAM, REPEAT_TIMES, CODE_LINE_TIMES = 8, 3, 5
 
 
@@ -69,6 +74,20 @@ def is_announcement(text: str) -> bool:
         return False
     lines = [line for line in text.splitlines() if line.strip()]
     return len(lines) <= 3 and bool(_INTENT.match(text))
+
+
+def announces_only(text: str) -> bool:
+    """An announcement that is one sentence with nothing after it: "I'll look into it." is one,
+    "Let me explain: a closure keeps its variables." answers."""
+    text = text.strip()
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    return is_announcement(text) and len(sentences) == 1 and ":" not in text
+
+
+def stray_markup(text: str) -> str | None:
+    """The first tool-call tag in ``text`` (text outside every call), if any."""
+    match = MARKUP.search(text)
+    return match.group() if match else None
 
 
 def repeated_line(text: str, times: int) -> str | None:
@@ -135,7 +154,8 @@ def _findings(parsed: ParsedResponse, expect_tool: bool, finish_reason: str | No
         found["degenerate_repetition"] = f"repeats {_short(loop)}"
     if finish_reason == "length":
         found["max_tokens"] = "generation hit the token limit (no EOS)"
-    if expect_tool and not calls and is_announcement(parsed.prose):
+    announced = is_announcement(parsed.prose) if expect_tool else announces_only(parsed.prose)
+    if not calls and announced:
         found["preamble_then_stop"] = f"announced a call and stopped: {_short(parsed.prose)}"
     for call in calls:
         name = call.function
@@ -151,6 +171,8 @@ def _findings(parsed: ParsedResponse, expect_tool: bool, finish_reason: str | No
             found.setdefault("wrong_function", f"execute_code without a code parameter (has {sorted(call.params)})")
         if not call.closed:
             found.setdefault("unclosed_tag", "a call's tags are not all closed")
+    if tag := stray_markup(parsed.prose):
+        found["stray_markup"] = f"tool-call markup outside a call: {tag!r}"
     if parsed.think or "<think>" in parsed.text or "</think>" in parsed.text:
         found["think_leak"] = f"{len(parsed.think)} think block(s) in the output"
     if len(calls) > 1:
@@ -179,10 +201,13 @@ def diagnose(parsed: ParsedResponse, *, expect_tool: bool, finish_reason: str | 
 
 __all__ = [
     "FORMAT_LABELS",
+    "MARKUP",
     "PRECEDENCE",
+    "announces_only",
     "diagnose",
     "is_announcement",
     "repeated_chunk",
     "repeated_line",
+    "stray_markup",
     "syntax_problem",
 ]

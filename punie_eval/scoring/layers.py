@@ -2,9 +2,12 @@
 
 A turn that expects a tool call gets the layers
 
-    gate → extract → format → syntax → identity (turn 2: chain) → arguments → fields → completeness
+    gate → extract → format → syntax → identity (turn 2: chain) → arguments → fields → completeness → output
 
 and a turn that expects prose gets ``gate → format → prose`` (turn 2 summary: ``... → summary``).
+``output`` judges what running the code would show (``codefacts``): something printed, no
+undefined name, no dropped tool result, no looping line. The prose layer fails an answer
+that only announces what it will do, or carries tool-call markup.
 ``gate`` alone is the soft verdict. Every layer is recorded, not only up to the first failure,
 so a report shows everything wrong at once. Layers after ``gate`` look at the code of every
 call that has one, near misses included (a missing ``<tool_call>`` fails ``extract`` but its
@@ -24,16 +27,31 @@ from typing import Any
 from punie_eval.queries import Query
 from punie_eval.registry import ToolRegistry
 from punie_eval.scoring.codeinfo import analyze_code
-from punie_eval.scoring.diagnosis import diagnose, repeated_chunk
+from punie_eval.scoring.diagnosis import (
+    CODE_LINE_TIMES,
+    announces_only,
+    diagnose,
+    repeated_chunk,
+    repeated_line,
+    stray_markup,
+)
 from punie_eval.scoring.parsing import parse_response
-from punie_eval.scoring.rules import binding_problem, keyword_found, read_as, render_call, same_value
+from punie_eval.scoring.rules import (
+    argument_mismatch,
+    binding_problems,
+    field_kind,
+    keyword_found,
+    read_as,
+    render_call,
+)
 from punie_eval.types import CallSite, CodeInfo, Diagnosis, Layer, ParsedResponse, QueryScore, Response, TurnScore
 
-SCORER_VERSION = "1"
+SCORER_VERSION = "2"  # 2: stray markup, called fields, undefined names, output, all binding problems
 FALLBACK = "run_command"
 NOT_REACHED = "not reached: no tool call with code"
 # Labels that fail the format layer; the rest are judged by extract/syntax/gate/prose.
-FORMAT_LABELS = frozenset({"preamble", "trailing_text", "multiple_calls", "max_tokens", "think_leak"})
+FORMAT_LABELS = frozenset({"preamble", "trailing_text", "multiple_calls", "max_tokens", "think_leak", "stray_markup"})
+NO_OUTPUT = "prints nothing: the sandbox returns only what the code prints"
 
 
 @dataclass(frozen=True)
@@ -97,28 +115,30 @@ def _identity(name: str, sites: Sequence[CallSite], expect: _Expect, registry: T
 
 def _arguments(sites: Sequence[CallSite], expect: _Expect, registry: ToolRegistry) -> Layer:
     known = [s for s in sites if s.known]
-    for site in known:
-        if (problem := binding_problem(site, registry)) is not None:
-            return Layer("arguments", False, f"{problem} (line {site.line})")
+    problems = [f"{p} (line {s.line})" for s in known for p in binding_problems(s, registry)]
     for tool, wanted in expect.args.items():
         tool_sites = [s for s in known if s.tool == tool]
-        if not tool_sites or any(
-            all(k in s.args and same_value(v, s.args[k]) for k, v in wanted.items()) for s in tool_sites
-        ):
+        mismatches = [argument_mismatch(s, wanted, registry) for s in tool_sites]
+        if not tool_sites or not all(mismatches):
             continue
-        site = tool_sites[0]
-        diffs = [f"{k}={site.args[k]!r}" if k in site.args else f"{k} not a literal" for k in wanted]
+        closest = min(mismatches, key=len)
         want = ", ".join(f"{k}={v!r}" for k, v in wanted.items())
-        return Layer("arguments", False, f"{tool}: expected {want}, got {', '.join(diffs)}")
+        problems.append(f"{tool}: expected {want}, got {', '.join(closest)}")
+    if problems:
+        return Layer("arguments", False, "; ".join(problems))
     return Layer("arguments", True, f"{len(known)} call(s) bind to their signatures")
 
 
-def _fields(infos: Sequence[tuple[str, CodeInfo]], expect: _Expect) -> Layer:
+def _fields(infos: Sequence[tuple[str, CodeInfo]], expect: _Expect, registry: ToolRegistry) -> Layer:
     problems: list[str] = []
     reads = [(code, r) for code, info in infos for r in info.field_reads]
     for code, read in reads:
         if not read.valid:
             problems.append(f"{read.type_name} has no field {read.field!r} ({read_as(read, code)})")
+    for code, info in infos:
+        for read in info.called_fields:
+            kind = field_kind(read, registry)
+            problems.append(f"{read.type_name}.{read.field} is {kind}; calling it fails ({read_as(read, code)})")
     valid = {(r.tool, r.path) for _, r in reads if r.valid}
     for tool, paths in expect.fields.items():
         problems += [f"expected {tool}(…).{p} to be read" for p in paths if (tool, p) not in valid]
@@ -144,6 +164,21 @@ def _completeness(sites: Sequence[CallSite], expect: _Expect) -> Layer:
     return Layer("completeness", True, f"all of {', '.join(expect.tools)} called")
 
 
+def _output(infos: Sequence[tuple[str, CodeInfo]]) -> Layer:
+    problems = []
+    for i, (code, info) in enumerate(infos, 1):
+        where = f"call {i} " if len(infos) > 1 else ""
+        problems += [f"{where}reads undefined name {u.name!r} (line {u.line})" for u in info.undefined]
+        problems += [f"{where}drops the result of {u.name}() (line {u.line})" for u in info.unused_results]
+        if not info.prints:
+            problems.append(f"{where}{NO_OUTPUT}")
+        if loop := repeated_line(code, CODE_LINE_TIMES):
+            problems.append(f"{where}generation loop: repeats {loop!r} {CODE_LINE_TIMES}+ times")
+    if problems:
+        return Layer("output", False, "; ".join(problems))
+    return Layer("output", True, "prints, reads only bound names, uses every tool result")
+
+
 def _format(diagnosis: Diagnosis) -> Layer:
     seen = [label for label in (diagnosis.label, *diagnosis.also) if label in FORMAT_LABELS]
     if seen:
@@ -166,6 +201,7 @@ def _tool_turn(
             "arguments",
             "fields",
             "completeness",
+            "output",
         ]
         layers += [Layer(n, False, NOT_REACHED) for n in names]
         return TurnScore(turn, response, diagnosis, tuple(layers))
@@ -176,9 +212,13 @@ def _tool_turn(
     layers += [
         _identity(expect.identity_layer, sites, expect, registry),
         _arguments(sites, expect, registry),
-        _fields(infos, expect),
+        _fields(infos, expect, registry),
         _completeness(sites, expect),
     ]
+    if not errors:
+        layers.append(_output(infos))
+    else:
+        layers.append(Layer("output", False, "not judged: the code does not parse"))
     reads = tuple(r for _, info in infos for r in info.field_reads)
     return TurnScore(turn, response, diagnosis, tuple(layers), tuple(sites), reads, codes)
 
@@ -192,8 +232,15 @@ def _prose_turn(turn: int, response: Response, parsed: ParsedResponse, name: str
     else:
         gate = Layer("gate", True, f"prose, no tool call ({len(parsed.prose)} chars)")
     loop = repeated_chunk(parsed.prose)
-    if not gate.passed or loop:
-        body = Layer(name, False, gate.reason if not gate.passed else f"degenerate: repeats {loop!r}")
+    tag = stray_markup(parsed.prose)
+    if not gate.passed:
+        body = Layer(name, False, gate.reason)
+    elif loop:
+        body = Layer(name, False, f"degenerate: repeats {loop!r}")
+    elif tag:
+        body = Layer(name, False, f"tool-call markup in the answer: {tag!r}")
+    elif announces_only(parsed.prose):
+        body = Layer(name, False, f"announces what it will do instead of answering: {parsed.prose[:80]!r}")
     else:
         body = _keywords_layer(name, keywords, parsed.prose) or Layer(name, True, "non-empty prose, not degenerate")
     return TurnScore(turn, response, diagnosis, (gate, _format(diagnosis), body))

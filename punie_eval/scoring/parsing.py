@@ -8,6 +8,11 @@ A call is found wherever one of these starts (outside ``<think>`` blocks):
     ```json {"name": …, "arguments": {…}} ```            style="json", wrapped=False
 
 Unclosed tags take their content up to the next call or the end of the text (closed=False).
+A tag that is only *mentioned* in a sentence is not a call: ``<tool_call>`` or
+``<function=NAME>`` directly followed by a quote, a backtick or punctuation, or by a space and
+more words ("wrap it in <tool_call> tags"); a call's tag is followed by a newline, ``<``,
+``{`` or its code. A fenced JSON object is a call only with ``"arguments"`` or ``"parameters"``
+(an example ``package.json`` has a ``"name"`` too).
 Function and parameter handling follows ``mlx_lm.tool_parsers.qwen3_coder`` (same name rule,
 exactly one leading and one trailing newline stripped from a parameter value); it is
 mirrored rather than imported because importing it loads ``mlx_lm`` and with it MLX, which
@@ -31,6 +36,7 @@ THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
 _NAME = re.compile(r"\s*([^\s<>]+)>?")  # qwen3_coder's _name_regex
 _START = re.compile(r"<tool_call>|<function=|```(?:json)?[ \t]*\n")
 _FENCE_CLOSE = "```"
+_MENTION_AFTER = re.compile(r"[`'\"),.;:!?]|[ \t]+[^\s<{]")
 
 Span = tuple[int, int]
 
@@ -100,13 +106,15 @@ def _parse_function(body: str) -> tuple[str | None, dict[str, str], bool]:
     return name_match.group(1), params, closed
 
 
-def _json_call(body: str) -> tuple[str | None, dict[str, str]] | None:
+def _json_call(body: str, *, need_arguments: bool = False) -> tuple[str | None, dict[str, str]] | None:
     """``{"name": …, "arguments": {…}}`` → name and params as text; None if it is not one."""
     try:
         value: Any = json.loads(body)
     except (ValueError, RecursionError):
         return None
     if not isinstance(value, dict) or "name" not in value:
+        return None
+    if need_arguments and not ("arguments" in value or "parameters" in value):
         return None
     arguments: Any = value.get("arguments", value.get("parameters", {}))
     if isinstance(arguments, str):
@@ -156,6 +164,27 @@ def _next_boundary(text: str, pos: int, wrapped: bool) -> int:
     return min((e for e in ends if e != -1), default=len(text))
 
 
+def _mentioned(text: str, start: int, end: int) -> bool:
+    """The tag at text[start:end] is named in a sentence, not opened (see the module docstring)."""
+    if text.startswith(FUNCTION_OPEN, start):
+        name = _NAME.match(text, end)
+        if name is None or not name.group().endswith(">"):
+            return False
+        end = name.end()
+    return (start > 0 and text[start - 1] == "`") or _MENTION_AFTER.match(text, end) is not None
+
+
+def well_formed(call: ToolCall) -> bool:
+    """A real Code Mode call: <tool_call><function=execute_code><parameter=code>…, all closed."""
+    return (
+        call.style == "xml"
+        and call.wrapped
+        and call.closed
+        and call.function == "execute_code"
+        and call.code is not None
+    )
+
+
 def _find_calls(text: str, think: list[Span]) -> list[ToolCall]:
     calls: list[ToolCall] = []
     pos = 0
@@ -165,6 +194,9 @@ def _find_calls(text: str, think: list[Span]) -> list[ToolCall]:
             pos = next(b for a, b in think if a <= start < b)
             continue
         token = match.group()
+        if token in (TOOL_CALL_OPEN, FUNCTION_OPEN) and _mentioned(text, start, match.end()):
+            pos = match.end()
+            continue
         if token in (TOOL_CALL_OPEN, FUNCTION_OPEN):
             wrapped = token == TOOL_CALL_OPEN
             closer = TOOL_CALL_CLOSE if wrapped else FUNCTION_CLOSE
@@ -178,7 +210,7 @@ def _find_calls(text: str, think: list[Span]) -> list[ToolCall]:
         else:  # a ``` fence: a call only if it holds a JSON object with a name
             close = text.find(_FENCE_CLOSE, match.end())
             body_end = close if close != -1 else len(text)
-            parsed = _json_call(text[match.end() : body_end].strip())
+            parsed = _json_call(text[match.end() : body_end].strip(), need_arguments=True)
             if parsed is None:
                 pos = match.end()
                 continue
@@ -227,4 +259,4 @@ def parse_response(text: str) -> ParsedResponse:
     )
 
 
-__all__ = ["parse_response"]
+__all__ = ["parse_response", "well_formed"]

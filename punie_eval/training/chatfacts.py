@@ -2,6 +2,8 @@
 
 - a *tool-call message*: an assistant message with at least one tool call (``parse_response``);
 - its *preamble*: non-whitespace text before the first call;
+- a *real call*: a well-formed Code Mode call (``parsing.well_formed``); the cleaner only ever
+  removes text before one, so prose that names a tag or shows a JSON fence is never touched;
 - its *tools*: each distinct known tool its code calls (``analyze_code``), in order of first call;
   a message counts once for EACH of them: the rule under which the seed's table
   (goto_definition 93/134, typecheck 0/80, ...) holds;
@@ -19,7 +21,7 @@ from functools import lru_cache
 
 from punie_eval.registry import ToolRegistry
 from punie_eval.scoring.codeinfo import analyze_code
-from punie_eval.scoring.parsing import parse_response
+from punie_eval.scoring.parsing import parse_response, well_formed
 from punie_eval.types import CodeInfo, ParsedResponse
 
 Message = Mapping[str, str]
@@ -36,6 +38,13 @@ def parsed(content: str) -> ParsedResponse:
 
 def is_call(message: Message) -> bool:
     return message.get("role") == "assistant" and bool(parsed(message.get("content", "")).calls)
+
+
+def starts_real_call(message: Message) -> bool:
+    """An assistant message whose first call is a well-formed Code Mode call."""
+    if not is_call(message):
+        return False
+    return well_formed(parsed(message["content"]).calls[0])
 
 
 def preamble(message: Message) -> str:

@@ -1,10 +1,11 @@
 """Clean chat JSONL training data: the seed's preamble fix, and the rest of what made the data
 inconsistent. Kinds of change (``--only`` picks some; default all):
 
-- ``preambles``: remove all text before the first tool call of an assistant message
-  (the call and everything after it are kept byte for byte);
+- ``preambles``: remove all text before the first tool call of an assistant message, only
+  when that call is a well-formed Code Mode call (the call and everything after it are kept
+  byte for byte; a prose answer, or a message whose first call is malformed, is left alone);
 - ``announcements``: remove announce-then-stop turns (the announcement and the user nudge),
-  so the call directly follows the request;
+  so the well-formed call directly follows the request;
 - ``tool_roles``: ``tool``-role results become user turns wrapped ONCE in <tool_response>;
 - ``duplicates``: drop exact duplicates within a split, and valid/test examples also in train.
 
@@ -50,7 +51,7 @@ class Report:
 
 
 def strip_preamble(message: Message) -> Message:
-    if not chatfacts.preamble(message):
+    if not (chatfacts.preamble(message) and chatfacts.starts_real_call(message)):
         return message
     start = chatfacts.parsed(message["content"]).calls[0].start
     return {**message, "content": message["content"][start:]}
@@ -61,13 +62,13 @@ def clean_messages(
 ) -> list[Message]:
     out = [dict(m) for m in messages]
     if "announcements" in kinds:
-        for i in reversed(chatfacts.announce_turns(out)):
+        for i in reversed([i for i in chatfacts.announce_turns(out) if chatfacts.starts_real_call(out[i + 2])]):
             report.kinds["announcements"] += 1
             for tool in chatfacts.tools_called(out[i + 2], registry) or ("(unknown)",):
                 report.tools["announcements", tool] += 1
             del out[i : i + 2]
     for i, message in enumerate(out):
-        if "preambles" in kinds and chatfacts.preamble(message):
+        if "preambles" in kinds and chatfacts.preamble(message) and chatfacts.starts_real_call(message):
             report.kinds["preambles"] += 1
             for tool in chatfacts.tools_called(message, registry) or ("(unknown)",):
                 report.tools["preambles", tool] += 1

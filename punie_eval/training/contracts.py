@@ -7,7 +7,8 @@ Each broken contract is a ``Violation`` naming ``file:line`` and the field. Cont
     preambles      no text before the tool call of an assistant message
     announcements  no announce-then-stop turn ("I'll run the type checker." → nudge → call)
     tool_results   tool results are user turns wrapped once in <tool_response> (no tool role)
-    calls          every call is <tool_call><function=execute_code><parameter=code>, closed, and parses
+    calls          one call per assistant message, <tool_call><function=execute_code><parameter=code>,
+                   closed, and it parses (two calls are ``multiple_calls`` to the scorer too)
     tools          the code calls only known tools
     arguments      each known tool's call binds to its signature, with literal values of the right type
     fields         every attribute read on a tool result is a real field of its type
@@ -30,6 +31,8 @@ from jsonschema import Draft202012Validator
 from punie_eval.jsonl import Record, read_chat
 from punie_eval.paths import schemas_dir
 from punie_eval.registry import ToolRegistry
+from punie_eval.scoring.parsing import well_formed
+from punie_eval.scoring.rules import type_problems
 from punie_eval.training import chatfacts
 from punie_eval.training.leakage import LeakIndex
 from punie_eval.types import CallSite
@@ -48,12 +51,6 @@ CONTRACTS = (
     "duplicates",
     "leakage",
 )
-JSON_TYPES: Mapping[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "boolean": (bool,),
-    "array": (list, tuple),
-}
 
 
 @dataclass(frozen=True)
@@ -105,14 +102,9 @@ def argument_problems(site: CallSite, registry: ToolRegistry) -> list[str]:
     bound = set(names[: site.positional]) | set(site.keywords)
     problems += [f"{site.tool} has no parameter {k!r}" for k in site.keywords if k not in names and k != "**"]
     missing = [p for p in spec.required if p not in bound]
-    if missing and "**" not in site.keywords:
+    if missing and not site.unpacked:
         problems.append(f"{site.tool} must get {', '.join(missing)}, got {site.positional} positional")
-    for param in spec.params:
-        value = site.args.get(param.name)
-        if value is not None and param.type in JSON_TYPES:
-            ok = isinstance(value, JSON_TYPES[param.type]) and not (param.type == "integer" and isinstance(value, bool))
-            if not ok:
-                problems.append(f"{site.tool}({param.name}=...) must be {param.type}, got {value!r}")
+    problems += type_problems(site, registry)
     return problems
 
 
@@ -146,14 +138,11 @@ def message_violations(
 
 def _call_violations(where: str, field: str, message: Mapping[str, str], registry: ToolRegistry) -> list[Violation]:
     out = []
-    for call in chatfacts.parsed(message["content"]).calls:
-        if not (
-            call.wrapped
-            and call.closed
-            and call.style == "xml"
-            and call.function == "execute_code"
-            and call.code is not None
-        ):
+    calls = chatfacts.parsed(message["content"]).calls
+    if len(calls) > 1:
+        out.append(Violation("calls", where, f"{field} must make one tool call, got {len(calls)}"))
+    for call in calls:
+        if not well_formed(call):
             out.append(Violation("calls", where, f"{field} has a malformed call: {call.raw[:60]!r}"))
     for info in chatfacts.analyses(message, registry):
         if info.syntax_error:
