@@ -142,6 +142,7 @@ class TurnScore:
     calls: tuple[CallSite, ...] = ()
     field_reads: tuple[FieldRead, ...] = ()
     codes: tuple[str, ...] = ()  # the code of each tool call, as emitted
+    prose: str = ""  # the text outside the calls and think blocks, stripped (ParsedResponse.prose)
 
     @property
     def soft(self) -> bool:

@@ -192,35 +192,27 @@ def _tool_turn(
     diagnosis = diagnose(parsed, expect_tool=True, finish_reason=response.finish_reason)
     codes = tuple(c.code for c in parsed.calls if c.code is not None)
     layers = [_gate_tool(parsed, diagnosis.label, diagnosis.detail)]
-    if parsed.calls:
-        layers += [_extract(parsed), _format(diagnosis)]
+    order = ("extract", "format", "syntax", expect.identity_layer, "arguments", "fields", "completeness", "output")
     if not codes:
-        names = ["extract", "format"] * (not parsed.calls) + [
-            "syntax",
-            expect.identity_layer,
-            "arguments",
-            "fields",
-            "completeness",
-            "output",
-        ]
-        layers += [Layer(n, False, NOT_REACHED) for n in names]
-        return TurnScore(turn, response, diagnosis, tuple(layers))
+        reached = {"extract": _extract(parsed), "format": _format(diagnosis)} if parsed.calls else {}
+        layers += [reached.get(name) or Layer(name, False, NOT_REACHED) for name in order]
+        return TurnScore(turn, response, diagnosis, tuple(layers), prose=parsed.prose)
     infos = [(code, analyze_code(code, registry)) for code in codes]
     errors = [f"call {i}: {info.syntax_error}" for i, (_, info) in enumerate(infos, 1) if info.syntax_error]
-    layers.append(Layer("syntax", not errors, "; ".join(errors) or f"{len(codes)} code block(s) parse"))
     sites = [s for _, info in infos for s in info.calls]
-    layers += [
-        _identity(expect.identity_layer, sites, expect, registry),
-        _arguments(sites, expect, registry),
-        _fields(infos, expect, registry),
-        _completeness(sites, expect),
-    ]
-    if not errors:
-        layers.append(_output(infos))
-    else:
-        layers.append(Layer("output", False, "not judged: the code does not parse"))
+    computed = {
+        "extract": _extract(parsed),
+        "format": _format(diagnosis),
+        "syntax": Layer("syntax", not errors, "; ".join(errors) or f"{len(codes)} code block(s) parse"),
+        expect.identity_layer: _identity(expect.identity_layer, sites, expect, registry),
+        "arguments": _arguments(sites, expect, registry),
+        "fields": _fields(infos, expect, registry),
+        "completeness": _completeness(sites, expect),
+        "output": Layer("output", False, "not judged: the code does not parse") if errors else _output(infos),
+    }
+    layers += [computed[name] for name in order]
     reads = tuple(r for _, info in infos for r in info.field_reads)
-    return TurnScore(turn, response, diagnosis, tuple(layers), tuple(sites), reads, codes)
+    return TurnScore(turn, response, diagnosis, tuple(layers), tuple(sites), reads, codes, prose=parsed.prose)
 
 
 def _prose_turn(turn: int, response: Response, parsed: ParsedResponse, name: str, keywords: Sequence[str]) -> TurnScore:
@@ -243,7 +235,7 @@ def _prose_turn(turn: int, response: Response, parsed: ParsedResponse, name: str
         body = Layer(name, False, f"announces what it will do instead of answering: {parsed.prose[:80]!r}")
     else:
         body = _keywords_layer(name, keywords, parsed.prose) or Layer(name, True, "non-empty prose, not degenerate")
-    return TurnScore(turn, response, diagnosis, (gate, _format(diagnosis), body))
+    return TurnScore(turn, response, diagnosis, (gate, _format(diagnosis), body), prose=parsed.prose)
 
 
 # ---- public ------------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ def turn_record(turn: TurnScore) -> Record:
         f"{layer.name}: {_verdict(layer.passed)}" + (f" — {without_line_numbers(layer.reason)}" if layer.reason else "")
         for layer in turn.layers
     ]
-    prose = normalize_prose(parse_response(turn.response.text).prose)
+    prose = normalize_prose(turn.prose)
     if prose:
         record["prose"] = prose
     record["calls"] = [_code_entry(code) for code in turn.codes]
