@@ -17,6 +17,7 @@ from typing import cast
 from punie_eval.errors import UsageError
 from punie_eval.evaluation.conclude import GatePolicy
 from punie_eval.evaluation.target import BackendName, Decoding, RunTarget
+from punie_eval.outputs import refuse_overwriting_inputs
 from punie_eval.paths import reference_model_dir
 from punie_eval.queries import QuerySuite, load_suite
 
@@ -138,6 +139,7 @@ def build_options(
     min_strict: str | float,
     floors: Sequence[str],
     baseline: str | None,
+    allow_partial: bool = False,
 ) -> RunOptions:
     """Check every value and every combination; the first bad one raises ``UsageError``."""
     target = _target(backend, model, base_url, replay)
@@ -146,8 +148,17 @@ def build_options(
     suite = load_suite(queries_path)
     if results is not None and not Path(results).expanduser().resolve().parent.is_dir():
         raise UsageError(f"--results: the folder of {results} does not exist")
+    baseline_path = existing_file("--baseline", baseline) if baseline is not None else None
+    results_path = Path(results).expanduser() if results is not None else None
+    refuse_overwriting_inputs(
+        {"--results": results_path},
+        {"--queries": suite.path, "--baseline": baseline_path, "--model": target.model, "--replay": target.replay},
+    )
+    if results_path is not None and results_path.is_dir():
+        raise UsageError(f"--results must be a file path, got the folder {results}")
     policy = GatePolicy(
         enabled=gate,
+        allow_partial=allow_partial,
         min_strict=fraction("--min-strict", min_strict),
         floor_overrides=floor_pairs("--floor", floors, list(suite.categories)),
     )
@@ -156,7 +167,7 @@ def build_options(
         decoding=decoding,
         suite=suite,
         policy=policy,
-        results=Path(results).expanduser() if results is not None else None,
+        results=results_path,
         cache_dir=None if no_cache else Path(cache_dir).expanduser(),
-        baseline=existing_file("--baseline", baseline) if baseline is not None else None,
+        baseline=baseline_path,
     )

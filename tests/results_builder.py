@@ -37,6 +37,7 @@ def results(
     fingerprint: str = FINGERPRINT,
     scorer_version: str = SCORER_VERSION,
     floors: Mapping[str, float] | None = None,
+    missing: Sequence[str] = (),
 ) -> dict[str, Any]:
     """A results document in the documented format, with summary counts computed from ``queries``."""
     floors = floors or {}
@@ -58,6 +59,12 @@ def results(
             "versions": {"python": "3.11.7", "mlx": "0.32", "mlx_lm": "0.32.2", "punie_eval": "0.1.0"},
             "scorer_version": scorer_version,
             "git_commit": "0" * 40,
+            "coverage": {
+                "complete": not missing,
+                "queries": len(queries),
+                "suite": len(queries) + len(missing),
+                "missing": list(missing),
+            },
             "suite": {"path": "data/queries.json", "name": "punie-57", "fingerprint": fingerprint},
             "started_at": "2025-01-01T00:00:00Z",
             "timings": {"generation_s": 1.0, "total_s": 2.0},

@@ -49,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(record_suite_score(args.out, args.record_results)["overall"]))
         return 0
     from punie_eval.generation.blas import load_fast_blas
+    from punie_eval.outputs import refuse_overwriting_inputs
 
+    refuse_overwriting_inputs({"OUT": args.out}, {"--corpus": args.corpus}, folders=frozenset({"OUT"}))
     load_fast_blas()  # before anything imports mlx
     from punie_eval.refmodel.build import BuildSpec, build, q5_dir
 

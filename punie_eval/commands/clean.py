@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from punie_eval.outputs import refuse_overwriting_inputs
 from punie_eval.training.clean import KINDS, clean_dir
 
 
@@ -24,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    refuse_overwriting_inputs({"OUT_DIR": args.out_dir}, {"IN_DIR": args.in_dir}, folders=frozenset({"OUT_DIR"}))
     report = clean_dir(args.in_dir, args.out_dir, force=args.force, only=args.only or KINDS)
     print("\n".join(report.lines()))
     return 0

@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from punie_eval.atomic import write_text
+from punie_eval.outputs import refuse_overwriting_inputs
 from punie_eval.reporting.compare import compare
 from punie_eval.reporting.rendering import to_html, to_markdown, to_text
 from punie_eval.reporting.results import read_results
@@ -39,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("baseline", type=Path, metavar="BASELINE.json", help="results of the promoted model")
     parser.add_argument("candidate", type=Path, metavar="CANDIDATE.json", help="results of the candidate model")
     parser.add_argument("--force", action="store_true", help="compare even if the suites or scorer versions differ")
+    parser.add_argument("--allow-partial", action="store_true", help="compare runs that cover only part of the suite")
     parser.add_argument(
         "--min-strict", type=probability, default=0.80, metavar="X", help="overall strict accuracy to promote"
     )
@@ -56,10 +58,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    refuse_overwriting_inputs(
+        {"--markdown": args.markdown, "--html": args.html},
+        {"BASELINE.json": args.baseline, "CANDIDATE.json": args.candidate},
+    )
     comparison = compare(
         read_results(args.baseline),
         read_results(args.candidate),
         force=args.force,
+        allow_partial=args.allow_partial,
         min_strict=args.min_strict,
         floors=dict(args.floor),
         alpha=args.alpha,

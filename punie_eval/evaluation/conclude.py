@@ -29,6 +29,7 @@ class GatePolicy:
     enabled: bool = False
     min_strict: float = DEFAULT_MIN_STRICT
     floor_overrides: Mapping[str, float] = field(default_factory=dict)
+    allow_partial: bool = False  # gate (and compare) a run that covers only part of the suite
 
     def floors(self, suite: QuerySuite) -> dict[str, float]:
         floors = {name: spec.floor for name, spec in suite.categories.items()}
@@ -51,17 +52,39 @@ class Conclusion:
         return (self.gate is None or self.gate.passed) and not self.rejected
 
 
+def coverage(result: RunResult, suite: QuerySuite) -> dict[str, Any]:
+    """Whether the run covered the whole suite, and which queries it left out (``-k``, ``-m``, ``-x``)."""
+    ran = {r.id for r in result.records}
+    missing = [q.id for q in suite.queries if q.id not in ran]
+    return {"complete": not missing, "queries": len(ran), "suite": len(suite.queries), "missing": missing}
+
+
+def partial_reason(cover: Mapping[str, Any], what: str) -> str:
+    return (
+        f"{what} covers {cover['queries']} of the suite's {cover['suite']} queries (a partial run: "
+        f"{', '.join(cover['missing'][:3])}{', ...' if len(cover['missing']) > 3 else ''} left out); "
+        "pass --allow-partial to accept it"
+    )
+
+
 def summarize(
     result: RunResult, suite: QuerySuite, policy: GatePolicy
 ) -> tuple[RunResult, list[str], GateResult | None]:
-    """The run with its summary document, the summary lines and the gate's verdict (when on)."""
+    """The run with its coverage and summary, the summary lines and the gate's verdict (when on).
+
+    The gate fails a partial run unless the policy allows it: a subset must not pass for the suite.
+    """
     floors = policy.floors(suite)
     table = summary.tally(result.records, suite.categories, floors)
+    cover = coverage(result, suite)
     gate = None
     if policy.enabled:
         gate = evaluate_gate(table.strict_by_category(), min_strict=policy.min_strict, floors=floors)
+        if not cover["complete"] and not policy.allow_partial:
+            gate = replace(gate, passed=False, reasons=(*gate.reasons, partial_reason(cover, "the run")))
     lines = summary.summary_lines(table, policy.min_strict, gate)
-    return replace(result, summary=summary.summary_document(table, gate)), lines, gate
+    metadata = {**result.metadata, "coverage": cover}
+    return replace(result, metadata=metadata, summary=summary.summary_document(table, gate)), lines, gate
 
 
 def _compare(result: RunResult, baseline: Path, suite: QuerySuite, policy: GatePolicy) -> tuple[list[str], bool]:
@@ -69,7 +92,11 @@ def _compare(result: RunResult, baseline: Path, suite: QuerySuite, policy: GateP
 
     try:
         outcome = compare_with_baseline(
-            baseline, result.to_json(), min_strict=policy.min_strict, floors=policy.floors(suite)
+            baseline,
+            result.to_json(),
+            min_strict=policy.min_strict,
+            floors=policy.floors(suite),
+            allow_partial=policy.allow_partial,
         )
     except PunieEvalError as err:
         return [f"baseline {baseline}: cannot compare: {err}"], True

@@ -30,6 +30,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--min-strict", metavar="X", default=str(DEFAULT_MIN_STRICT), help="gate: overall strict (default 0.80)")
     add("--floor", metavar="CATEGORY=X", action="append", default=[], help="gate: override a category floor")
     add("--baseline", metavar="FILE", help="compare this run with a baseline results file at the end")
+    add("--allow-partial", action="store_true", help="gate or compare a run that covers only part of the suite")
     parser.addini(INI_MODEL, "default model directory (like --model)", default=None)
     parser.addini(INI_QUERIES, "default query suite file (like --queries)", default=None)
 
@@ -50,4 +51,5 @@ def run_options(config: pytest.Config) -> opts.RunOptions:
         min_strict=get("min_strict"),
         floors=get("floor"),
         baseline=get("baseline"),
+        allow_partial=get("allow_partial"),
     )

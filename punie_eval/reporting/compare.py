@@ -202,11 +202,22 @@ def _document(run: Mapping[str, Any] | RunResult | Path | str) -> Mapping[str, A
     return run.to_json() if hasattr(run, "to_json") else run
 
 
+def _coverage_problem(document: Mapping[str, Any], side: str) -> str | None:
+    """Why a run cannot stand for the whole suite (partial, or no coverage recorded), else None."""
+    from punie_eval.evaluation.conclude import partial_reason
+
+    cover = document["metadata"].get("coverage")
+    if not isinstance(cover, dict) or not isinstance(cover.get("complete"), bool):
+        return f"the {side} records no coverage (written before punie-eval recorded it); pass --allow-partial"
+    return None if cover["complete"] else partial_reason(cover, f"the {side}")
+
+
 def compare(
     baseline: Mapping[str, Any] | RunResult | Path | str,
     candidate: Mapping[str, Any] | RunResult | Path | str,
     *,
     force: bool = False,
+    allow_partial: bool = False,
     min_strict: float = 0.80,
     floors: Mapping[str, float] | None = None,
     alpha: float = 0.05,
@@ -215,6 +226,10 @@ def compare(
     baseline, candidate = _document(baseline), _document(candidate)
     check_results(baseline, "baseline")
     check_results(candidate, "candidate")
+    for side, document in (("baseline", baseline), ("candidate", candidate)):
+        problem = None if allow_partial else _coverage_problem(document, side)
+        if problem is not None:
+            raise IncomparableRunsError(f"{side}", problem)
     _check_probability("min_strict", min_strict)
     _check_probability("alpha", alpha)
     for cat, value in (floors or {}).items():
@@ -309,11 +324,18 @@ def compare_with_baseline(
     candidate: Mapping[str, Any],
     *,
     force: bool = False,
+    allow_partial: bool = False,
     min_strict: float = 0.80,
     floors: Mapping[str, float] | None = None,
     alpha: float = 0.05,
 ) -> Comparison:
     """For the pytest plugin's ``--baseline FILE``: compare in-memory candidate results with a file."""
     return compare(
-        read_results(baseline_path), candidate, force=force, min_strict=min_strict, floors=floors, alpha=alpha
+        read_results(baseline_path),
+        candidate,
+        force=force,
+        allow_partial=allow_partial,
+        min_strict=min_strict,
+        floors=floors,
+        alpha=alpha,
     )
