@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -22,7 +23,8 @@ COMMANDS = {
     "compare": "compare a candidate results file with the promoted baseline and give a verdict",
 }
 
-EXIT_USAGE = 2
+EXIT_USAGE = 2  # bad input or usage: one line naming file, line and field (or the option)
+EXIT_INTERNAL = 70  # a bug in punie-eval (EX_SOFTWARE): one line; PUNIE_DEBUG=1 shows the traceback
 
 
 def _build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
@@ -50,6 +52,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"punie-eval {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug, not a user error: one line unless asked for the traceback
+        if os.environ.get("PUNIE_DEBUG"):
+            raise
+        where = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"[:300]
+        print(
+            f"punie-eval {args.command}: internal error: {where} (PUNIE_DEBUG=1 shows the traceback)", file=sys.stderr
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":
