@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from xml.etree import ElementTree
+
 import pytest
 from punie_pytester import mini_project, run
 
@@ -34,7 +37,8 @@ def test_plugin_gate_exit_status(
     result = run(pytester, *base, "--gate", *workers, *args)
     assert result.ret == ret
     result.stdout.fnmatch_lines(lines)
-    result.stdout.fnmatch_lines(["*2 passed, 2 xfailed*"])
+    # the 4 queries, then the gate's own test case: passed, or the one failure
+    result.stdout.fnmatch_lines(["*3 passed, 2 xfailed*" if ret == 0 else "*1 failed, 2 passed, 2 xfailed*"])
 
 
 def test_plugin_gate_xfail_carries_reason(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,3 +80,26 @@ def test_plugin_gate_failure_explains_layers(pytester: pytest.Pytester, monkeypa
             "FAILED test_queries.py::test_query?symbols? - turn 1 identity: *",
         ]
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "failures"), [([], "1"), (["--min-strict", "0.5", "--floor", "single_tool=0.3"], "0")]
+)
+def test_plugin_gate_in_junit_xml(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, args: list[str], failures: str
+) -> None:
+    """--junitxml carries the gate as a test case that fails when the gate fails; records are JSON properties."""
+    base = mini_project(pytester, monkeypatch)
+    result = run(pytester, *base, "--gate", "--junitxml", "j.xml", *args)
+    assert result.ret == (1 if failures == "1" else 0)
+    root = ElementTree.parse(pytester.path / "j.xml").getroot()
+    suite = root.find("testsuite")
+    assert suite is not None
+    assert suite.get("failures") == failures
+    gate = next(tc for tc in root.iter("testcase") if tc.get("name") == "gate")
+    failure = gate.find("failure")
+    assert (failure is not None) == (failures == "1")
+    if failure is not None:
+        assert (failure.get("message") or "").startswith("gate FAILED: strict 2/4 (50.0%)")
+    records = [p.get("value") or "" for p in root.iter("property") if p.get("name") == "punie_record"]
+    assert {json.loads(r)["id"] for r in records} == {"status", "log", "symbols", "protocol"}

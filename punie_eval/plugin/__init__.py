@@ -18,7 +18,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import pytest
 
@@ -29,6 +29,7 @@ from punie_eval.queries import Query, QuerySuite
 from punie_eval.reporting.explain import QueryFailure
 
 if TYPE_CHECKING:
+    from punie_eval.evaluation.conclude import Conclusion
     from punie_eval.evaluation.result import RunResult
     from punie_eval.types import QueryScore
 
@@ -38,6 +39,7 @@ pytest_plugins = [
 ]
 
 QUERY_PROPERTY, RECORD_PROPERTY, SESSION_PROPERTY = "punie_query", "punie_record", "punie_session"
+VERDICT_NODEID = "punie-eval::gate"  # the verdict's own test case (JUnit XML, the pass/fail tally)
 STATIC_MARKERS = (
     ("none", "tool family: the query expects no tool call (prose answers)."),
     ("data", "data-contract test: reads data files only, never loads a model."),
@@ -222,6 +224,25 @@ class RunReport:
         )  # fmt: skip
         if not state.conclusion.passed and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if o.policy.enabled or o.baseline is not None:
+            self._report_verdict(state.conclusion)
+
+    def _report_verdict(self, conclusion: Conclusion) -> None:
+        """The gate (and baseline) verdict as one more test case, so JUnit XML and the tally show it."""
+        why = [f"gate {conclusion.gate.describe()}"] if conclusion.gate is not None else []
+        why += [line for line in conclusion.lines if line.startswith(("baseline ", "  "))]
+        outcome: Literal["passed", "failed"] = "passed" if conclusion.passed else "failed"
+        for when in ("setup", "call", "teardown"):
+            report = pytest.TestReport(
+                nodeid=VERDICT_NODEID,
+                location=("punie-eval", None, "gate"),
+                keywords={},
+                outcome=outcome if when == "call" else "passed",
+                longrepr="\n".join(why) if when == "call" and outcome == "failed" else None,
+                when=when,
+                user_properties=[("punie_verdict", json.dumps(why))] if when == "call" else [],
+            )
+            self.config.hook.pytest_runtest_logreport(report=report)
 
     def _result(self) -> RunResult:
         """The run as the controller saw it: records in suite order, metadata merged over workers."""
