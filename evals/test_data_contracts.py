@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from punie_eval.paths import data_dir
-from punie_eval.queries import load_suite
+from punie_eval.queries import QuerySuite
 from punie_eval.registry import load_registry
 from punie_eval.training.contracts import CONTRACTS, Violation, check_files
 from punie_eval.training.leakage import LeakIndex
@@ -21,16 +21,13 @@ SHOWN = 10
 
 
 @pytest.fixture(scope="module")
-def violations(request: pytest.FixtureRequest) -> list[Violation]:
+def violations(request: pytest.FixtureRequest, punie_suite: QuerySuite) -> list[Violation]:
+    """Every violation in the data, checked against the suite as evaluated (its system prompt included)."""
     option = request.config.getoption("data", default=None)
     folder = Path(option) if option else data_dir() / "corpus" / "clean"
+    index = LeakIndex.of_suite(punie_suite)
     files = sorted(folder.glob("*.jsonl"))
-    if not files:
-        raise pytest.UsageError(f"--data {folder}: folder must contain .jsonl files")
-    queries = request.config.getoption("queries", default=None)
-    suite = load_suite(Path(queries) if queries else None)
-    index = LeakIndex.of_suite(suite)
-    return check_files(files, load_registry(), system_prompt=suite.system_prompt, leak_index=index)
+    return check_files(files, load_registry(), system_prompt=punie_suite.system_prompt, leak_index=index)
 
 
 @pytest.mark.parametrize("contract", CONTRACTS)

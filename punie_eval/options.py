@@ -19,7 +19,7 @@ from punie_eval.evaluation.conclude import GatePolicy
 from punie_eval.evaluation.target import BackendName, Decoding, RunTarget
 from punie_eval.outputs import refuse_overwriting_inputs
 from punie_eval.paths import reference_model_dir
-from punie_eval.queries import QuerySuite, load_suite
+from punie_eval.queries import QuerySuite, load_suite, with_system_prompt
 
 DEFAULT_CACHE_DIR = ".punie-cache"
 
@@ -97,6 +97,21 @@ def floor_pairs(where: str, values: Sequence[str], categories: Sequence[str]) ->
     return floors
 
 
+def prompt_text(where: str, value: str) -> str:
+    """``TEXT``, or ``@FILE`` for the UTF-8 text of a file (one trailing newline dropped)."""
+    if not value.startswith("@"):
+        text = value
+    else:
+        path = existing_file(where, value[1:])
+        try:
+            text = path.read_text(encoding="utf-8").removesuffix("\n")
+        except (OSError, UnicodeDecodeError) as err:
+            raise UsageError(f"{where}: {path} must be a readable UTF-8 text file, got {err}") from None
+    if not text.strip():
+        raise UsageError(f"{where} must be a non-empty system prompt, got {value!r}")
+    return text
+
+
 def _where(setting: Setting, flag: str) -> str:
     return setting.source or flag
 
@@ -140,12 +155,15 @@ def build_options(
     floors: Sequence[str],
     baseline: str | None,
     allow_partial: bool = False,
+    system_prompt: Setting | None = None,
 ) -> RunOptions:
     """Check every value and every combination; the first bad one raises ``UsageError``."""
     target = _target(backend, model, base_url, replay)
     decoding = Decoding(max_tokens=positive_int("--max-tokens", max_tokens))
     queries_path = existing_file(_where(queries, "--queries"), queries.value) if queries.value else None
     suite = load_suite(queries_path)
+    if system_prompt is not None and system_prompt.value is not None:
+        suite = with_system_prompt(suite, prompt_text(_where(system_prompt, "--system-prompt"), system_prompt.value))
     if results is not None and not Path(results).expanduser().resolve().parent.is_dir():
         raise UsageError(f"--results: the folder of {results} does not exist")
     baseline_path = existing_file("--baseline", baseline) if baseline is not None else None

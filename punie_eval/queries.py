@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -241,6 +241,14 @@ def load_suite(path: Path | None = None, registry: ToolRegistry | None = None) -
         queries=tuple(_to_query(q, registry) for q in raw["queries"]),
         fingerprint=hashlib.sha256(canonical.encode()).hexdigest(),
     )
+
+
+def with_system_prompt(suite: QuerySuite, prompt: str) -> QuerySuite:
+    """The suite asked under another system prompt; its fingerprint changes with the prompt."""
+    if prompt == suite.system_prompt:
+        return suite
+    digest = hashlib.sha256(f"{suite.fingerprint}\nsystem_prompt:{prompt}".encode()).hexdigest()
+    return replace(suite, system_prompt=prompt, fingerprint=digest)
 
 
 def _to_query(q: Mapping[str, Any], registry: ToolRegistry) -> Query:

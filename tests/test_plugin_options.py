@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from punie_pytester import run, setup_project
+from punie_pytester import mini_project, run, setup_project
 
 pytestmark = pytest.mark.slow  # builds or loads a model, or runs pytest or a server
 
@@ -102,3 +104,32 @@ def test_plugin_options_invalid_suite_names_file_and_line(
     result = run(pytester, "--collect-only", "--queries", "bad.json")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: bad.json:1: <root>: 'version' is a required property"])
+
+
+def test_plugin_options_system_prompt_from_file(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--system-prompt @FILE asks under the file's text; it is in the results metadata and changes the fingerprint."""
+    base = mini_project(pytester, monkeypatch)
+    pytester.path.joinpath("prompt.txt").write_text("You write Python that calls typed tools.\n", encoding="utf-8")
+    run(pytester, *base, "--results", "plain.json")
+    run(pytester, *base, "--system-prompt", "@prompt.txt", "--results", "other.json")
+    plain, other = (
+        json.loads((pytester.path / f"{n}.json").read_text())["metadata"]["suite"] for n in ("plain", "other")
+    )
+    assert other["system_prompt"] == "You write Python that calls typed tools."
+    assert plain["system_prompt"] == "You are Punie, a coding assistant."
+    assert other["fingerprint"] != plain["fingerprint"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("@missing.txt", "--system-prompt: missing.txt does not exist"), ("  ", "--system-prompt must be a non-empty")],
+    ids=["missing-file", "blank"],
+)
+def test_plugin_options_bad_system_prompt(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, value: str, message: str
+) -> None:
+    """A missing prompt file or a blank prompt is one usage error."""
+    setup_project(pytester, monkeypatch)
+    result = run(pytester, "--collect-only", f"--system-prompt={value}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {message}*"])

@@ -12,6 +12,7 @@ from punie_eval.evaluation.target import DEFAULT_MAX_TOKENS
 
 ENV_MODEL, INI_MODEL = "PUNIE_MODEL", "punie_model"
 ENV_QUERIES, INI_QUERIES = "PUNIE_QUERIES", "punie_queries"
+ENV_PROMPT, INI_PROMPT = "PUNIE_SYSTEM_PROMPT", "punie_system_prompt"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -30,8 +31,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--min-strict", metavar="X", default=str(DEFAULT_MIN_STRICT), help="gate: overall strict (default 0.80)")
     add("--floor", metavar="CATEGORY=X", action="append", default=[], help="gate: override a category floor")
     add("--baseline", metavar="FILE", help="compare this run with a baseline results file at the end")
+    add(
+        "--system-prompt",
+        metavar="TEXT|@FILE",
+        help=f"ask under this system prompt instead of the suite's (env {ENV_PROMPT})",
+    )
     add("--allow-partial", action="store_true", help="gate or compare a run that covers only part of the suite")
     parser.addini(INI_MODEL, "default model directory (like --model)", default=None)
+    parser.addini(
+        INI_PROMPT, "system prompt (TEXT or @FILE) instead of the suite's (like --system-prompt)", default=None
+    )
     parser.addini(INI_QUERIES, "default query suite file (like --queries)", default=None)
 
 
@@ -52,4 +61,5 @@ def run_options(config: pytest.Config) -> opts.RunOptions:
         floors=get("floor"),
         baseline=get("baseline"),
         allow_partial=get("allow_partial"),
+        system_prompt=opts.resolve(get("system_prompt"), os.environ, ENV_PROMPT, config.getini(INI_PROMPT), INI_PROMPT),
     )

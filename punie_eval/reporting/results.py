@@ -86,7 +86,12 @@ def run_metadata(
             "versions": package_versions(),
             "scorer_version": scorer_version,
             "git_commit": git_commit(),
-            "suite": {"path": str(suite.path), "name": suite.name, "fingerprint": suite.fingerprint},
+            "suite": {
+                "path": str(suite.path),
+                "name": suite.name,
+                "fingerprint": suite.fingerprint,
+                "system_prompt": suite.system_prompt,
+            },
             "started_at": started_at,
             "timings": {"generation_s": generation_s, "total_s": round(total_s, 3)},
             "model_loads": model_loads,

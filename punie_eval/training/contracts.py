@@ -115,7 +115,7 @@ def message_violations(
     if system_prompt is not None and (
         messages[0].get("role") != "system" or messages[0].get("content") != system_prompt
     ):
-        out.append(Violation("system_prompt", where, "messages[0] must be the eval suite's system prompt"))
+        out.append(Violation("system_prompt", where, "messages[0] must be the system prompt evaluated under"))
     for i in chatfacts.announce_turns(messages):
         out.append(
             Violation(
