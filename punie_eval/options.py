@@ -9,6 +9,7 @@ pytest-xdist can hand them to its workers; objects are built later, inside fixtu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,11 +64,12 @@ def existing_dir(where: str, value: str) -> Path:
 
 
 def fraction(where: str, value: str | float) -> float:
+    """A probability: a finite number in [0, 1]; ``nan`` and ``inf`` are refused by name, not by accident."""
     try:
         number = float(value)
-    except ValueError:
+    except (TypeError, ValueError):
         raise UsageError(f"{where} must be a number between 0 and 1, got {value!r}") from None
-    if not 0.0 <= number <= 1.0:
+    if not math.isfinite(number) or not 0.0 <= number <= 1.0:
         raise UsageError(f"{where} must be between 0 and 1, got {value}")
     return number
 

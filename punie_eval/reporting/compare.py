@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from punie_eval.errors import DataError, UsageError
+from punie_eval.options import fraction
 from punie_eval.queries import CATEGORIES
 from punie_eval.reporting.results import check_results, read_results
 from punie_eval.reporting.stats import mcnemar_exact, mcnemar_midp, wilson_interval
@@ -202,8 +203,7 @@ def _floors(candidate: Mapping[str, Any], categories: list[str], overrides: Mapp
 
 
 def _check_probability(name: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise UsageError(f"{name} must be between 0 and 1, got {value!r}")
+    fraction(name, value)
 
 
 def compare(
