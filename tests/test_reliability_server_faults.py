@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import select
 import signal
 import subprocess
 import threading
@@ -29,6 +30,7 @@ from punie_eval.queries import load_suite
 from punie_eval.registry import load_registry
 
 CONVERSATION = [{"role": "user", "content": "Show the current git status"}]
+SLACK = 2.0  # a 2-core machine running this whole suite in parallel runs a child at half speed or worse
 
 
 class _Faulty(BaseHTTPRequestHandler):
@@ -66,8 +68,12 @@ class _Faulty(BaseHTTPRequestHandler):
         server: Any = self.server
         server.posts += 1
         mode = server.mode
-        if mode == "hang":
-            server.release.wait(30)
+        if mode == "hang":  # never answer; note when the client gives up (its end of the socket closes)
+            while not server.release.is_set():
+                readable, _, _ = select.select([self.connection], [], [], 0.05)
+                if readable and not self.connection.recv(1):
+                    server.closed.append(time.monotonic())
+                    break
         elif mode == "trickle-body":
             self.send_response(200)
             self.send_header("Content-Length", "1000")
@@ -106,6 +112,7 @@ def model(tmp_path: Path) -> Path:
 def server(model: Path) -> Iterator[Any]:
     httpd: Any = ThreadingHTTPServer(("127.0.0.1", 0), _Faulty)
     httpd.served, httpd.posts, httpd.mode, httpd.release = [str(model.resolve())], 0, "parts", threading.Event()
+    httpd.closed = []
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield httpd
@@ -183,8 +190,13 @@ def test_server_broken_replies_are_retried_then_one_line(server: Any, model: Pat
 
 
 @pytest.mark.slow
-def test_server_ctrl_c_with_hung_requests_exits_within_2_s(server: Any, model: Path, tmp_path: Path) -> None:
-    """pytest evals/ against a server that never answers exits within 2 s of a real SIGINT."""
+def test_server_ctrl_c_with_hung_requests_drops_them_and_exits(server: Any, model: Path, tmp_path: Path) -> None:
+    """pytest evals/ against a server that never answers drops every request at once on a real SIGINT and exits.
+
+    The backend's part (every hung connection closed) takes well under a second; the process exit
+    also waits for pytest to format the KeyboardInterrupt traceback (about 1 s of CPU), so the
+    exit bound of 2 s (measured 0.8-1.0 s idle) gets headroom for a machine busy running this suite.
+    """
     server.mode = "hang"
     (tmp_path / "mini.json").write_text(json.dumps(MINI_SUITE), encoding="utf-8")
     command = evals_command("--queries", "mini.json", "--backend", "openai", "--base-url", _url(server) + "/v1")
@@ -213,5 +225,7 @@ def test_server_ctrl_c_with_hung_requests_exits_within_2_s(server: Any, model: P
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert (proc.returncode, elapsed < 2.0) == (pytest.ExitCode.INTERRUPTED, True), (elapsed, err[-500:])
+    dropped = [round(t - interrupted, 2) for t in server.closed]
+    assert (len(dropped), max(dropped) < 1.0) == (len(MINI_SUITE["queries"]), True), dropped
+    assert (proc.returncode, elapsed < 2.0 * SLACK) == (pytest.ExitCode.INTERRUPTED, True), (elapsed, err[-500:])
     assert b"KeyboardInterrupt" in out + err
