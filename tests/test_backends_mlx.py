@@ -163,6 +163,7 @@ def test_mlx_tokenizer_that_encodes_nothing_is_refused(model_dir: Path, tmp_path
     assert backend.model_loads == 0
 
 
+@pytest.mark.slow
 def test_mlx_probe_passes_every_real_tokenizer(backend: MlxBackend) -> None:
     """The working tiny tokenizer encodes the probe to many distinct tokens (the check is not a hair trigger)."""
     _, tokenizer = backend.load()

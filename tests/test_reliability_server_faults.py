@@ -29,6 +29,7 @@ from punie_eval.generation.engine import collect_responses
 from punie_eval.queries import load_suite
 from punie_eval.registry import load_registry
 
+pytestmark = pytest.mark.slow  # every test starts a loopback server
 CONVERSATION = [{"role": "user", "content": "Show the current git status"}]
 SLACK = 2.0  # a 2-core machine running this whole suite in parallel runs a child at half speed or worse
 
@@ -189,7 +190,6 @@ def test_server_broken_replies_are_retried_then_one_line(server: Any, model: Pat
     assert ("\n" not in str(caught.value), server.posts) == (True, 2)
 
 
-@pytest.mark.slow
 def test_server_ctrl_c_with_hung_requests_drops_them_and_exits(server: Any, model: Path, tmp_path: Path) -> None:
     """pytest evals/ against a server that never answers drops every request at once on a real SIGINT and exits.
 
