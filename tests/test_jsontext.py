@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+from results_builder import outcomes, results
 
+from punie_eval.cli import main
 from punie_eval.jsontext import MAX_DEPTH, JsonLimitError, loads, lone_surrogate
 
 LIMITS = [
@@ -58,3 +61,25 @@ def test_jsontext_invalid_json_is_json_decode_error() -> None:
 def test_jsontext_lone_surrogate_names_its_path(value: object, found: object) -> None:
     """The first string (or key) holding a lone surrogate is found with its path and offset."""
     assert lone_surrogate(value) == found
+
+
+@pytest.mark.parametrize(
+    ("replace", "message"),
+    [
+        (b"[" * 5000 + b"]" * 5000, "invalid JSON: arrays and objects must nest at most 200 levels deep, got more"),
+        (b"9" * 5000, "invalid JSON: integers must have at most 4300 digits, got one of 5000 digits"),
+    ],
+    ids=["nested-too-deep", "huge-integer"],
+)
+def test_jsontext_results_file_limits_are_one_line_through_compare(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], replace: bytes, message: str
+) -> None:
+    """punie-eval compare on a results file nested too deep or holding a 5000-digit integer: exit 2, one line."""
+    good = json.dumps(results(outcomes("single_tool", 9, 1)), indent=1).encode()
+    bad = tmp_path / "candidate.json"
+    bad.write_bytes(good.replace(b'"started_at"', b'"deep": ' + replace + b', "started_at"', 1))
+    (tmp_path / "baseline.json").write_bytes(good)
+    assert main(["compare", str(tmp_path / "baseline.json"), str(bad)]) == 2
+    err = capsys.readouterr().err
+    line = next(n for n, text in enumerate(bad.read_bytes().split(b"\n"), 1) if b'"deep"' in text)
+    assert err == f"punie-eval compare: error: {bad}:{line}: {message}\n"
