@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from punie_eval import jsontext
 from punie_eval.atomic import write_text
 from punie_eval.errors import DataError
 
@@ -117,7 +118,7 @@ def read_chat(path: Path) -> tuple[list[Record], list[DataError]]:
             errors.append(DataError(where, "line must hold a JSON object, got a blank line"))
             continue
         try:
-            value = json.loads(text)
+            value = jsontext.loads(text)
         except json.JSONDecodeError as err:
             errors.append(DataError(where, f"line must be valid JSON, got {err.msg} at column {err.colno}"))
             continue

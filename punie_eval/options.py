@@ -9,6 +9,7 @@ resolves the same options to the same ``RunOptions``; nothing is re-checked late
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,11 +66,12 @@ def existing_dir(where: str, value: str) -> Path:
 
 
 def fraction(where: str, value: str | float) -> float:
+    """A probability: a finite number in [0, 1]; ``nan`` and ``inf`` are refused by name, not by accident."""
     try:
         number = float(value)
-    except ValueError:
+    except (TypeError, ValueError):
         raise UsageError(f"{where} must be a number between 0 and 1, got {value!r}") from None
-    if not 0.0 <= number <= 1.0:
+    if not math.isfinite(number) or not 0.0 <= number <= 1.0:
         raise UsageError(f"{where} must be between 0 and 1, got {value}")
     return number
 
@@ -172,6 +174,9 @@ def build_options(
         {"--results": results_path},
         {"--queries": suite.path, "--baseline": baseline_path, "--model": target.model, "--replay": target.replay},
     )
+    cache_path = None if no_cache else Path(cache_dir).expanduser()
+    if cache_path is not None and cache_path.exists() and not cache_path.is_dir():
+        raise UsageError(f"--cache-dir must be a folder, got the file {cache_dir}")
     if results_path is not None and results_path.is_dir():
         raise UsageError(f"--results must be a file path, got the folder {results}")
     policy = GatePolicy(
@@ -186,6 +191,6 @@ def build_options(
         suite=suite,
         policy=policy,
         results=results_path,
-        cache_dir=None if no_cache else Path(cache_dir).expanduser(),
+        cache_dir=cache_path,
         baseline=baseline_path,
     )

@@ -16,7 +16,9 @@ from typing import Any, Literal
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from punie_eval.errors import QuerySuiteError
+from punie_eval import jsontext
+from punie_eval.errors import QuerySuiteError, UsageError
+from punie_eval.options import fraction
 from punie_eval.paths import default_queries_file, schemas_dir
 from punie_eval.registry import ToolRegistry, load_registry
 
@@ -29,6 +31,8 @@ CATEGORIES = (
     "edge_cases",
     "multi_turn",
 )
+
+IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9_]*")  # query ids: the schema's identifier, matched in full
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,8 @@ class QuerySuite:
 
 
 def _query_line(text: str, query_id: str) -> int:
-    match = re.search(rf'"id"\s*:\s*"{re.escape(query_id)}"', text)
+    encoded = json.dumps(query_id, ensure_ascii=False)  # as the file spells it (a newline as its escape)
+    match = re.search(rf'"id"\s*:\s*{re.escape(encoded)}', text)
     return text.count("\n", 0, match.start()) + 1 if match else 1
 
 
@@ -111,6 +116,8 @@ def _semantic_errors(raw: Mapping[str, Any], registry: ToolRegistry) -> list[tup
     categories = raw["categories"]
     for i, q in enumerate(raw["queries"]):
         qid, where = q["id"], f"queries[{i}]"
+        if not IDENTIFIER.fullmatch(qid):  # the schema's "^...$" also passes an id ending in a newline
+            problems.append((qid, f"{where}.id", f"must match {IDENTIFIER.pattern} in full, got {qid!r}"))
         if qid in seen:
             problems.append((qid, f"{where}.id", f"must be unique, got duplicate {qid!r}"))
         seen.add(qid)
@@ -190,6 +197,38 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
+def _key_line(text: str, key: str) -> int:
+    match = re.search(rf'"{re.escape(key)}"\s*:', text)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
+def _check_categories(path: Path, text: str, categories: Mapping[str, Mapping[str, Any]]) -> None:
+    """Targets and floors are probabilities: ``NaN`` (which Python's JSON reads) passes the schema's bounds."""
+    for name, spec in categories.items():
+        for key in ("target", "floor"):
+            try:
+                fraction(f"categories.{name}.{key}", spec[key])
+            except UsageError as err:
+                raise QuerySuiteError(f"{path}:{_key_line(text, name)}", str(err)) from None
+
+
+def _check_unicode(path: Path, text: str, raw: Any) -> None:
+    """Refuse a string no tokenizer can encode: a lone surrogate (``"\\udc80"`` is valid JSON)."""
+    found = jsontext.lone_surrogate(raw)
+    if found is None:
+        return
+    parts, char, offset = found
+    line = _key_line(text, str(parts[0])) if parts else 1
+    if len(parts) >= 2 and parts[0] == "queries" and isinstance(parts[1], int) and isinstance(raw["queries"], list):
+        query = raw["queries"][parts[1]]
+        qid = query.get("id") if isinstance(query, dict) else None
+        line = _query_line(text, qid) if isinstance(qid, str) else line
+    raise QuerySuiteError(
+        f"{path}:{line}",
+        f"{_json_path(list(parts))} must be valid Unicode, got a lone surrogate {char!r} at offset {offset}",
+    )
+
+
 def _schema_message(error: ValidationError) -> str:
     """jsonschema's message with the offending value shortened (it starts with the value's repr)."""
     shown, message = repr(error.instance), str(error.message)
@@ -206,9 +245,10 @@ def load_suite(path: Path | None = None, registry: ToolRegistry | None = None) -
     if not text.strip():
         raise QuerySuiteError(f"{path}:1", "file must hold a JSON object, got an empty file")
     try:
-        raw = json.loads(text)
+        raw = jsontext.loads(text)
     except json.JSONDecodeError as err:
         raise QuerySuiteError(f"{path}:{err.lineno}", f"invalid JSON: {err.msg} at column {err.colno}") from None
+    _check_unicode(path, text, raw)
     schema = json.loads((schemas_dir() / "query-suite.json").read_text(encoding="utf-8"))
     errors = sorted(Draft202012Validator(schema).iter_errors(raw), key=lambda e: list(e.absolute_path))
     if errors:
@@ -219,6 +259,7 @@ def load_suite(path: Path | None = None, registry: ToolRegistry | None = None) -
             qid = raw["queries"][parts[1]].get("id", "") if isinstance(raw["queries"][parts[1]], dict) else ""
             line = _query_line(text, str(qid)) if qid else 1
         raise QuerySuiteError(f"{path}:{line}", f"{_json_path(parts)}: {_schema_message(first)}")
+    _check_categories(path, text, raw["categories"])
     problems = _semantic_errors(raw, registry)
     if problems:
         qid, where, what = problems[0]

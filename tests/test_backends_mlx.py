@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +12,13 @@ import pytest
 from tinymodel import PROSE, build_taught_model, taught_answers
 
 from punie_eval.errors import BackendError, ModelError
-from punie_eval.generation.backends.mlx_backend import MlxBackend, canary_indices, check_canary
+from punie_eval.generation.backends.mlx_backend import (
+    MIN_PROBE_TOKENS,
+    PROBE,
+    MlxBackend,
+    canary_indices,
+    check_canary,
+)
 from punie_eval.generation.fingerprint import fingerprint
 from punie_eval.generation.prompts import turn1_messages
 from punie_eval.queries import Query, QuerySuite, load_suite
@@ -130,6 +138,38 @@ def test_mlx_missing_model_is_a_model_error(tmp_path: Path) -> None:
     """A model path that does not exist fails before anything is loaded."""
     with pytest.raises(ModelError, match="does not exist"):
         MlxBackend(tmp_path / "missing").identity()
+
+
+@pytest.mark.slow
+def test_mlx_model_without_tokenizer_files_is_refused(model_dir: Path, tmp_path: Path) -> None:
+    """A model folder whose tokenizer.json was deleted is one ModelError line, before mlx_lm loads it."""
+    model = shutil.copytree(model_dir, tmp_path / "model")
+    (model / "tokenizer.json").unlink()
+    with pytest.raises(ModelError, match=r"must hold tokenizer files \(tokenizer\.json, or vocab\.json and") as caught:
+        MlxBackend(model).load()
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.slow
+def test_mlx_tokenizer_that_encodes_nothing_is_refused(model_dir: Path, tmp_path: Path) -> None:
+    """A tokenizer that encodes the probe prompt to (almost) no tokens is refused: no prompt could reach the model."""
+    model = shutil.copytree(model_dir, tmp_path / "model")
+    path = model / "tokenizer.json"
+    tokenizer = json.loads(path.read_text(encoding="utf-8"))
+    tokenizer["model"]["vocab"] = {k: v for k, v in tokenizer["model"]["vocab"].items() if v < 3}
+    tokenizer["model"]["merges"] = []
+    path.write_text(json.dumps(tokenizer), encoding="utf-8")
+    backend = MlxBackend(model)
+    with pytest.raises(ModelError, match=r"tokenizer must encode a 14-word probe to at least 4 distinct tokens"):
+        backend.load()
+    assert backend.model_loads == 0
+
+
+@pytest.mark.slow
+def test_mlx_probe_passes_every_real_tokenizer(backend: MlxBackend) -> None:
+    """The working tiny tokenizer encodes the probe to many distinct tokens (the check is not a hair trigger)."""
+    _, tokenizer = backend.load()
+    assert len(set(tokenizer.encode(PROBE, add_special_tokens=False))) >= 3 * MIN_PROBE_TOKENS
 
 
 def test_mlx_response_has_no_reconstruction(backend: MlxBackend, suite: QuerySuite) -> None:

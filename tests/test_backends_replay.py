@@ -116,6 +116,29 @@ def test_replay_bad_jsonl_names_file_and_line(tmp_path: Path, lines: list[str], 
         ReplayBackend(_write_jsonl(tmp_path / "r.jsonl", lines))
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"id": "a", "responses": ' + "[" * 300 + "]" * 300 + "}", r"r\.jsonl:2: invalid JSON: arrays and objects"),
+        ('{"id": "a", "responses": [' + "7" * 5000 + "]}", r"r\.jsonl:2: invalid JSON: integers must have at most"),
+    ],
+    ids=["nested-too-deep", "huge-integer"],
+)
+def test_replay_limits_are_one_line_data_errors(tmp_path: Path, line: str, message: str) -> None:
+    """A replay line nested too deep or holding a 5000-digit integer is a DataError, not a traceback."""
+    with pytest.raises(DataError, match=message) as caught:
+        ReplayBackend(_write_jsonl(tmp_path / "r.jsonl", ['{"id": "b", "responses": ["y"]}', line]))
+    assert "\n" not in str(caught.value)
+
+
+def test_replay_u2028_inside_a_response_stays_one_line(tmp_path: Path) -> None:
+    """A raw U+2028 (and U+0085, form feed) inside a JSON string does not split the JSONL line."""
+    text = "before\u2028middle\x85\x0cafter"
+    raw = json.dumps({"id": "a", "responses": [text]}, ensure_ascii=False)
+    backend = ReplayBackend(_write_jsonl(tmp_path / "r.jsonl", [raw, '{"id": "b", "responses": ["y"]}']))
+    assert {k: (v.responses[0].text, v.line) for k, v in backend.records.items()} == {"a": (text, 1), "b": ("y", 2)}
+
+
 def test_replay_missing_query_is_an_error(suite: QuerySuite, tmp_path: Path) -> None:
     """A selected query without a recorded response is named."""
     path = _write_jsonl(tmp_path / "r.jsonl", [{"id": suite.queries[0].id, "responses": ["x"]}])

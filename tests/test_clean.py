@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -253,3 +255,73 @@ def test_clean_changes_only_examples_with_a_real_call(turns: list[tuple[str, str
     messages = [{"role": r, "content": c} for r, c in [("system", "sys"), ("user", "go"), *turns]]
     cleaned = clean_messages(messages, frozenset(KINDS), load_registry(), Report())
     assert cleaned == messages or _has_real_call(messages)
+
+
+def _two_splits(tmp_path: Path) -> Path:
+    src = tmp_path / "in"
+    write_jsonl(src / "train.jsonl", [_example(("user", "q"), ("assistant", "Let me see.\n" + CALL))])
+    write_jsonl(src / "valid.jsonl", [_example(("user", "v"), ("assistant", CALL))])
+    return src
+
+
+def test_clean_failed_write_leaves_no_output_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A full disk while writing valid.jsonl (injected ENOSPC) leaves no train.jsonl alone: one line, exit 2."""
+    src, real_replace, calls = _two_splits(tmp_path), os.replace, []
+
+    def second_fails(a: str, b: str) -> None:
+        calls.append(b)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_replace(a, b)
+
+    monkeypatch.setattr(os, "replace", second_fails)
+    assert main(["clean", str(src), str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    expected = f"{tmp_path / 'out'}: output could not be written (No space left on device); nothing was written"
+    assert err == f"punie-eval clean: error: {expected}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_clean_force_replaces_the_output_folder_whole(tmp_path: Path) -> None:
+    """With --force a previous output is replaced by the new folder in one rename; no staging folder remains."""
+    src, out = _two_splits(tmp_path), tmp_path / "out"
+    write_jsonl(out / "train.jsonl", [])
+    write_jsonl(out / "valid.jsonl", [])
+    clean_dir(src, out, force=True)
+    assert [len(load_chat(out / n)) for n in ("train.jsonl", "valid.jsonl")] == [1, 1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
+
+
+@pytest.mark.parametrize(
+    ("prepare", "message"),
+    [
+        (lambda out: out.write_text("x"), "output must be a folder, got a file"),
+        (
+            lambda out: (out.mkdir(), (out / "notes.txt").write_text("mine")),
+            "output folder must be new or hold only the files clean writes (it is replaced whole), got ['notes.txt']",
+        ),
+    ],
+    ids=["output-is-a-file", "output-holds-other-files"],
+)
+def test_clean_refuses_an_output_it_cannot_replace_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], prepare: Any, message: str
+) -> None:
+    """An output path that is a file, or a folder holding other files, is refused with one line and left as it was."""
+    src, out = _two_splits(tmp_path), tmp_path / "out"
+    prepare(out)
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    assert main(["clean", str(src), str(out), "--force"]) == 2
+    assert capsys.readouterr().err == f"punie-eval clean: error: {out}: {message}\n"
+    assert sorted(str(p) for p in tmp_path.rglob("*")) == before
+
+
+def test_clean_symlinked_output_is_written_through(tmp_path: Path) -> None:
+    """OUT_DIR as a symlink to a folder: the link is kept and the folder it names receives the cleaned files."""
+    src, real = _two_splits(tmp_path), tmp_path / "datasets" / "v2"
+    real.parent.mkdir()
+    (tmp_path / "out").symlink_to(real)
+    clean_dir(src, tmp_path / "out")
+    assert (tmp_path / "out").is_symlink()
+    assert sorted(p.name for p in real.iterdir()) == ["train.jsonl", "valid.jsonl"]

@@ -89,6 +89,15 @@ def test_jsonl_last_line_without_newline(tmp_path: Path) -> None:
     assert (len(records), errors) == (1, [])
 
 
+def test_jsonl_u2028_inside_a_string_stays_one_line(tmp_path: Path) -> None:
+    """U+2028, U+0085 and a form feed inside a JSON string are text, not line breaks (lines split on \\n only)."""
+    content = "a\u2028b\x85c\x0cd"
+    line = json.dumps({"messages": [{"role": "user", "content": content}]}, ensure_ascii=False)
+    records, errors = read_chat(_write(tmp_path, (line + "\n" + GOOD + "\n").encode()))
+    assert ([(r.line, r.messages[0]["content"]) for r in records][:1], errors) == ([(1, content)], [])
+    assert [r.line for r in records] == [1, 2]
+
+
 def test_jsonl_load_raises_first_problem(tmp_path: Path) -> None:
     """load_chat raises the first problem and counts the rest."""
     path = _write(tmp_path, b"[]\n[]\n")

@@ -85,6 +85,18 @@ BAD_LINES: list[tuple[str, bytes, str, str]] = [
     ),
     ("duplicate", _line(GOOD), "duplicates", "exact duplicate of line 1"),
     (
+        "nested-too-deep",
+        b'{"messages": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        "schema",
+        "line must be valid JSON, got arrays and objects must nest at most 200 levels deep, got more at column 213",
+    ),
+    (
+        "huge-integer",
+        b'{"messages": [{"role": "user", "content": "x"}], "tools": [' + b"9" * 5000 + b"]}",
+        "schema",
+        "line must be valid JSON, got integers must have at most 4300 digits, got one of 5000 digits at column 60",
+    ),
+    (
         "huge-invalid",
         _line({"messages": [{"role": "r" * HUGE, "content": ""}]}),
         "schema",
@@ -217,6 +229,12 @@ def _suite_case(
     return (name, data, f"{_query_line(data, index)}: {message}")
 
 
+def _raw_case(name: str, data: bytes, needle: bytes, message: str) -> tuple[str, bytes, str]:
+    """A case whose error line is the first line holding ``needle``."""
+    line = next(n for n, text in enumerate(data.split(b"\n"), 1) if needle in text)
+    return (name, data, f"{line}: {message}")
+
+
 # (id, file bytes, expected "line: message" after the path)
 SUITE_CASES: list[tuple[str, bytes, str]] = [
     ("invalid-json", GOOD_SUITE.replace(b'"version"', b"version", 1), "3: invalid JSON: Expecting property name"),
@@ -247,6 +265,48 @@ SUITE_CASES: list[tuple[str, bytes, str]] = [
     ),
     _suite_case("turn2-result-not-schema", _turn2, TURN2, f"queries[{TURN2}].turn2.tool_result must match"),
     _suite_case("non-string-prompt", _set(3, "prompt", 5), 3, "queries[3].prompt: 5 is not of type 'string'"),
+    _suite_case(
+        "lone-surrogate-prompt",
+        _set(3, "prompt", "x\udc80"),
+        3,
+        "queries[3].prompt must be valid Unicode, got a lone surrogate '\\udc80' at offset 1",
+    ),
+    _raw_case(
+        "lone-surrogate-system-prompt",
+        _mutated(lambda suite: suite.update(system_prompt="You are\udc80 Punie")),
+        b'"system_prompt"',
+        "system_prompt must be valid Unicode, got a lone surrogate '\\udc80' at offset 7",
+    ),
+    _raw_case(
+        "id-trailing-newline",
+        _mutated(_set(5, "id", BASE["queries"][5]["id"] + "\n")),
+        f'"id": "{BASE["queries"][5]["id"]}\\n"'.encode(),
+        f"queries[5].id must match [a-z0-9][a-z0-9_]* in full, got '{BASE['queries'][5]['id']}\\n'",
+    ),
+    _raw_case(
+        "nan-floor",
+        _mutated(lambda suite: suite["categories"]["single_tool"].update(floor=float("nan"))),
+        b'"single_tool": {',
+        "categories.single_tool.floor must be between 0 and 1, got nan",
+    ),
+    _raw_case(
+        "infinite-target",
+        _mutated(lambda suite: suite["categories"]["single_tool"].update(target=float("inf"))),
+        b"{",  # a schema error outside a query is reported on line 1
+        "categories.single_tool.target: inf is greater than the maximum of 1",
+    ),
+    _raw_case(
+        "nested-too-deep",
+        GOOD_SUITE.replace(b'"version": 1', b'"version": ' + b"[" * 5000 + b"]" * 5000, 1),
+        b'"version"',
+        "invalid JSON: arrays and objects must nest at most 200 levels deep, got more at column 213",
+    ),
+    _raw_case(
+        "huge-integer",
+        GOOD_SUITE.replace(b'"version": 1', b'"version": ' + b"9" * 5000, 1),
+        b'"version"',
+        "invalid JSON: integers must have at most 4300 digits, got one of 5000 digits at column 14",
+    ),
 ]
 
 

@@ -59,18 +59,42 @@ def _no_chat_template(model: Path) -> None:
     path.write_text(json.dumps(config), encoding="utf-8")
 
 
+def _no_tokenizer_files(model: Path) -> None:
+    (model / "tokenizer.json").unlink()
+
+
+def _tokenizer_encodes_nothing(model: Path) -> None:
+    path = model / "tokenizer.json"
+    tokenizer = json.loads(path.read_text(encoding="utf-8"))
+    tokenizer["model"]["vocab"] = {k: v for k, v in tokenizer["model"]["vocab"].items() if v < 2}
+    tokenizer["model"]["merges"] = []
+    path.write_text(json.dumps(tokenizer), encoding="utf-8")
+
+
 BROKEN = [
     (_no_model_files, "must be an MLX model directory (config.json and *.safetensors), got ['README.md']"),
     (_corrupt_weights, "cannot be loaded by mlx_lm: [load_safetensors] Invalid json header length"),
     (_unknown_architecture, "cannot be loaded by mlx_lm: Model type nosucharch not supported."),
     (_no_chat_template, "tokenizer must have a chat template"),
+    (
+        _no_tokenizer_files,
+        "must hold tokenizer files (tokenizer.json, or vocab.json and merges.txt, or tokenizer.model)",
+    ),
+    (_tokenizer_encodes_nothing, "tokenizer must encode a 14-word probe to at least 4 distinct tokens, got []"),
 ]
 
 
 @pytest.mark.parametrize(
     ("breakage", "message"),
     BROKEN,
-    ids=["not-a-model-directory", "corrupt-weights", "unknown-architecture", "no-chat-template"],
+    ids=[
+        "not-a-model-directory",
+        "corrupt-weights",
+        "unknown-architecture",
+        "no-chat-template",
+        "no-tokenizer-files",
+        "tokenizer-encodes-nothing",
+    ],
 )
 def test_reliability_unusable_model_fails_each_query_with_one_line(
     tiny: Path, workdir: Path, tmp_path: Path, breakage: Any, message: str

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from pathlib import Path
 
 import pytest
 import yaml  # PyYAML comes with mlx-lm; used here only to prove the rendering is real YAML
 from hypothesis import given
 from hypothesis import strategies as st
+from syrupy.data import Snapshot, SnapshotCollection
 
 from punie_eval.errors import UsageError
 from punie_eval.snapshots.extension import QuerySnapshotExtension, check_lineage, obsolete_snapshots, snapshot_path
@@ -158,6 +162,38 @@ def test_obsolete_snapshots_lists_files_the_suite_would_not_write(tmp_path: Path
         tmp_path / "m/cross_tool/moved.yaml",
         tmp_path / "m/single_tool/removed.yaml",
     ]
+
+
+def _collection(path: Path, text: str) -> SnapshotCollection:
+    collection = SnapshotCollection(location=str(path))
+    collection.add(Snapshot(name="q", data=text))
+    return collection
+
+
+def test_snapshot_write_is_atomic_under_a_full_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An injected ENOSPC at the rename leaves the previous snapshot byte for byte, never a 0-byte file."""
+    path = tmp_path / "single_tool" / "q.yaml"
+    extension = QuerySnapshotExtension.bind(path)
+    extension.write_snapshot_collection(snapshot_collection=_collection(path, "soft: pass\n"))
+
+    def no_space(src: str, dst: str) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "replace", no_space)
+    with pytest.raises(OSError, match="No space left"):
+        extension.write_snapshot_collection(snapshot_collection=_collection(path, "soft: fail\n"))
+    assert (path.read_text(encoding="utf-8"), [p.name for p in path.parent.iterdir()]) == ("soft: pass\n", ["q.yaml"])
+
+
+def test_snapshot_write_gets_the_umask_mode(tmp_path: Path) -> None:
+    """A new snapshot file is 0666 less the umask (syrupy's own open() mode), not a temp file's 0600."""
+    path = tmp_path / "q.yaml"
+    old = os.umask(0o022)
+    try:
+        QuerySnapshotExtension.bind(path).write_snapshot_collection(snapshot_collection=_collection(path, "x: 1\n"))
+    finally:
+        os.umask(old)
+    assert (path.read_text(encoding="utf-8"), stat.S_IMODE(path.stat().st_mode)) == ("x: 1\n", 0o644)
 
 
 def test_snapshots_lineage_default_names_the_model_identity() -> None:

@@ -11,6 +11,8 @@ import argparse
 from pathlib import Path
 
 from punie_eval.atomic import write_text
+from punie_eval.errors import UsageError
+from punie_eval.options import fraction
 from punie_eval.outputs import refuse_overwriting_inputs
 from punie_eval.reporting.compare import compare
 from punie_eval.reporting.rendering import to_html, to_markdown, to_text
@@ -18,14 +20,11 @@ from punie_eval.reporting.results import read_results
 
 
 def probability(text: str) -> float:
-    """argparse type: a number in [0, 1]."""
+    """argparse type: a finite number in [0, 1] (the check is ``options.fraction``)."""
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1, got {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text!r}")
-    return value
+        return fraction("value", text)
+    except UsageError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def floor_override(text: str) -> tuple[str, float]:

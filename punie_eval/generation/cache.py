@@ -71,8 +71,12 @@ class GenerationCache:
             return None
         return Response(text, reason, tokens, bool(entry.get("reconstructed", False)))
 
-    def put(self, key: str, response: Response, meta: Mapping[str, Any] | None = None) -> Path:
-        """Write one entry atomically (temporary file in the same folder, then ``os.replace``)."""
+    def put(self, key: str, response: Response, meta: Mapping[str, Any] | None = None) -> Path | None:
+        """Write one entry atomically (temporary file in the same folder, then ``os.replace``).
+
+        A cache that cannot be written (read-only, full) returns None: the cache only saves time,
+        so failing to fill it never fails the run that generated the response.
+        """
         path = self.path(key)
         entry = {
             "format": CACHE_FORMAT,
@@ -83,7 +87,10 @@ class GenerationCache:
             "reconstructed": response.reconstructed,
             "meta": dict(meta or {}),
         }
-        write_text(path, escape_surrogates(json.dumps(entry, ensure_ascii=False, indent=1)))
+        try:
+            write_text(path, escape_surrogates(json.dumps(entry, ensure_ascii=False, indent=1)))
+        except OSError:
+            return None
         return path
 
 

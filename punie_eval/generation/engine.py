@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from punie_eval.errors import UsageError
 from punie_eval.evaluation.target import Decoding, RunTarget
 from punie_eval.generation.backends.base import Backend, Conversation, ModelIdentity
 from punie_eval.generation.cache import GenerationCache, cache_key
@@ -68,13 +69,19 @@ def _locked(directory: Path | None, progress: Progress) -> Iterator[None]:
         return
     from filelock import FileLock, Timeout
 
-    directory.mkdir(parents=True, exist_ok=True)
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"--cache-dir must be a folder, got a file: {directory}")
     lock = FileLock(str(directory / LOCK_NAME))
     try:
+        directory.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
     except Timeout:
         progress(f"punie-eval: waiting for another worker to finish generating ({directory / LOCK_NAME})")
         lock.acquire()
+    except OSError as err:  # a read-only cache still serves what it holds; it cannot be locked or written
+        progress(f"punie-eval: cache {directory} is not writable ({err.strerror or err}): reading it, writing nothing")
+        yield
+        return
     try:
         yield
     finally:

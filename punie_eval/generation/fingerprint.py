@@ -2,8 +2,13 @@
 
 Two directories with the same files hash the same wherever they live; changing any weight,
 the tokenizer or the template changes the hash. Hashing a 17 GB model takes a while, so each
-file's sha256 is memoised in ``<cache_dir>/fingerprints.json``, keyed by its absolute path,
-size and ``mtime_ns``: a file that was rewritten is hashed again.
+file's sha256 is memoised in ``<cache_dir>/fingerprints.json`` under its absolute path and
+the facts of its stat that ``os.utime`` cannot set back: inode, ``ctime_ns``, size and
+``mtime_ns``. A copy that kept its mtime (``rsync -a``, ``tar x``, ``cp -p``) or a file whose
+bytes were rewritten and whose mtime was restored has a new ctime (and usually a new inode),
+so it is hashed again; only an untouched file is trusted. A file changed within ``RACY_NS`` of
+being hashed is not trusted either (as in git's "racy clean" rule): a filesystem's
+timestamps are coarse, so a rewrite in the same tick could leave every fact unchanged.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +58,25 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+STAT_FACTS = ("inode", "ctime_ns", "size", "mtime_ns")
+RACY_NS = 100_000_000  # 0.1 s: well above any filesystem's timestamp granularity
+
+
+def stat_facts(path: Path) -> dict[str, int]:
+    """What a memoised hash is trusted under: every stat fact a file copy or ``os.utime`` changes."""
+    stat = path.stat()
+    return {"inode": stat.st_ino, "ctime_ns": stat.st_ctime_ns, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _trusted(entry: object, facts: dict[str, int]) -> bool:
+    """A memo entry holds for a file whose facts are unchanged and which was settled when it was hashed."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+        return False
+    hashed_at = entry.get("hashed_at_ns")
+    settled = isinstance(hashed_at, int) and facts["ctime_ns"] + RACY_NS < hashed_at
+    return settled and all(entry.get(name) == facts[name] for name in STAT_FACTS)
+
+
 def _read_memo(path: Path) -> dict[str, Any]:
     try:
         memo = json.loads(path.read_text(encoding="utf-8"))
@@ -76,19 +101,15 @@ def fingerprint(model_dir: Path, cache_dir: Path | None = None) -> str:
     changed = False
     total = hashlib.sha256()
     for path in files:
-        stat = path.stat()
+        hashed_at = time.time_ns()  # before the stat: a change after it is never older than this
+        facts = stat_facts(path)
         key = str(path)
         entry = memo.get(key)
-        if (
-            isinstance(entry, dict)
-            and entry.get("size") == stat.st_size
-            and entry.get("mtime_ns") == stat.st_mtime_ns
-            and isinstance(entry.get("sha256"), str)
-        ):
-            digest = str(entry["sha256"])
+        if _trusted(entry, facts):
+            digest = str(memo[key]["sha256"])
         else:
             digest = file_sha256(path)
-            memo[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}
+            memo[key] = {**facts, "hashed_at_ns": hashed_at, "sha256": digest}
             changed = True
         total.update(f"{path.name}\0{digest}\n".encode())
     if memo_path is not None and changed:

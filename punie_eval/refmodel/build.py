@@ -24,6 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from punie_eval import jsontext
 from punie_eval.atomic import replace_dir
 from punie_eval.errors import DataError, UsageError
 
@@ -54,11 +55,11 @@ def _read_bytes(path: Path) -> bytes:
 
 def parse_jsonl(path: Path, data: bytes) -> list[dict[str, Any]]:
     records = []
-    for n, line in enumerate(data.decode("utf-8").splitlines(), start=1):
+    for n, line in enumerate(data.decode("utf-8").split("\n"), start=1):  # not splitlines: U+2028 is text
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = jsontext.loads(line)
         except json.JSONDecodeError as err:
             raise DataError(f"{path}:{n}", f"line must be JSON, got {err.msg}") from None
         if not isinstance(record, dict) or not isinstance(record.get("messages"), list):

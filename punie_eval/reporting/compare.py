@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from punie_eval.errors import DataError, UsageError
+from punie_eval.options import fraction
 from punie_eval.queries import CATEGORIES
 from punie_eval.reporting.gate import Counts
 from punie_eval.reporting.results import check_results, read_results
@@ -191,8 +192,7 @@ def _floors(candidate: Mapping[str, Any], categories: list[str], overrides: Mapp
 
 
 def _check_probability(name: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise UsageError(f"{name} must be between 0 and 1, got {value!r}")
+    fraction(name, value)
 
 
 def _document(run: Mapping[str, Any] | RunResult | Path | str) -> Mapping[str, Any]:

@@ -16,6 +16,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
+from punie_eval import jsontext
 from punie_eval.atomic import write_text
 from punie_eval.errors import DataError
 from punie_eval.jsonl import escape_surrogates
@@ -152,7 +153,7 @@ def read_results(path: Path | str) -> dict[str, Any]:
     """Read a results file written by :func:`write_results`, checking its format."""
     path = Path(path)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = jsontext.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DataError(str(path), "results file does not exist") from None
     except (OSError, UnicodeDecodeError) as err:

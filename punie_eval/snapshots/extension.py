@@ -18,9 +18,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from syrupy.data import SnapshotCollections
+from syrupy.data import SnapshotCollection, SnapshotCollections
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
+from punie_eval.atomic import write_text
 from punie_eval.errors import UsageError
 from punie_eval.snapshots.record import render_record, semantic_text, snapshot_record
 from punie_eval.types import QueryScore
@@ -104,6 +105,16 @@ class QuerySnapshotExtension(SingleFileSnapshotExtension):
     ) -> SnapshotCollections:
         """Nothing: files of unselected queries are neither unused nor deletable (see module doc)."""
         return SnapshotCollections()
+
+    @classmethod
+    def write_snapshot_collection(
+        cls, *, snapshot_collection: SnapshotCollection, name_order: dict[str, int] | None = None
+    ) -> None:
+        """Atomically, unlike syrupy's ``open(path, "w")``: a full disk never leaves a 0-byte snapshot."""
+        data = next(iter(snapshot_collection)).data
+        if not isinstance(data, str):
+            raise TypeError(f"a query snapshot must be rendered text, got {type(data).__name__}")
+        write_text(Path(snapshot_collection.location), data)
 
     def diff_lines(self, serialized_data: SerializedData, snapshot_data: SerializedData) -> Iterator[str]:
         """Say which file changed before the lines that did."""

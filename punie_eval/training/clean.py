@@ -16,12 +16,14 @@ is idempotent: cleaning cleaned data changes nothing.
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from punie_eval.atomic import make_staging_dir, replace_dir, target_of
 from punie_eval.errors import UsageError
 from punie_eval.generation.prompts import tool_response
 from punie_eval.jsonl import load_chat, write_jsonl
@@ -144,7 +146,38 @@ def clean_dir(
     _check_paths(in_dir, out_dir, (p.name for p in files), force)
     report = Report()
     cleaned = clean_files(files, kinds, registry or load_registry(), report)
-    for name, records in cleaned.items():
-        write_jsonl(out_dir / name, records)
-        report.examples[name] = len(records)
+    write_output(out_dir, cleaned)
+    report.examples.update({name: len(records) for name, records in cleaned.items()})
     return report
+
+
+def write_output(out_dir: Path, cleaned: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+    """Write the output folder as a whole: every file into a sibling staging folder, then one rename.
+
+    Readers (and a crash, a full disk, Ctrl-C) see the old folder or the complete new one, never
+    train.jsonl without valid.jsonl. An existing folder is swapped out and deleted, so it may hold
+    only files this run writes; a symlinked OUT_DIR is written through (the link is kept).
+    """
+    target = target_of(out_dir)
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{out_dir}: output must be a folder, got a file")
+    others = sorted(p.name for p in target.iterdir() if p.name not in cleaned) if target.is_dir() else []
+    if others:
+        raise UsageError(
+            f"{out_dir}: output folder must be new or hold only the files clean writes "
+            f"(it is replaced whole), got {others[:5]!r}"
+        )
+    try:
+        staged = make_staging_dir(target)
+    except OSError as err:
+        raise UsageError(f"{out_dir}: output folder must be writable, got {err.strerror or err}") from None
+    try:
+        for name, records in cleaned.items():
+            write_jsonl(staged / name, records)
+        replace_dir(staged, target)
+    except OSError as err:
+        raise UsageError(
+            f"{out_dir}: output could not be written ({err.strerror or err}); nothing was written"
+        ) from None
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)  # gone after the rename; what is left of a failed write

@@ -26,6 +26,11 @@ from punie_eval.generation.fingerprint import fingerprint
 from punie_eval.types import FinishReason, Response
 
 DEFAULT_CANARY = 3
+# A tokenizer is one of these file sets; without any, transformers falls back to a tokenizer
+# that encodes every prompt to its special tokens alone and the model is scored 0 for nothing.
+TOKENIZER_FILES = (("tokenizer.json",), ("vocab.json", "merges.txt"), ("tokenizer.model",))
+PROBE = "Show the current git status of the repository, then list the files that changed."
+MIN_PROBE_TOKENS = 4  # distinct ids; any real tokenizer gives one or more per word of PROBE
 
 
 def package_version(name: str) -> str:
@@ -98,6 +103,7 @@ class MlxBackend:
         """Load model and tokenizer on first use; later calls return the same objects."""
         if self._model is None:
             self.identity()  # loads the fast BLAS before mlx is imported
+            check_tokenizer_files(self.model_dir)
             from mlx_lm import load
 
             try:
@@ -109,6 +115,7 @@ class MlxBackend:
                     f"{self.model_dir}: tokenizer must have a chat template (tokenizer_config.json "
                     "chat_template or chat_template.jinja), got none"
                 )
+            check_probe(self.model_dir, loaded[1])
             self._model, self._tokenizer = loaded[0], loaded[1]
             self._loads += 1
         return self._model, self._tokenizer
@@ -170,6 +177,27 @@ class MlxBackend:
         return Generated(tuple(ids), tokenizer.decode(ids), reason)
 
 
+def check_tokenizer_files(model_dir: Path) -> None:
+    """Refuse a model folder holding none of the tokenizer file sets (one ModelError line)."""
+    if not any(all((model_dir / name).is_file() for name in names) for names in TOKENIZER_FILES):
+        wanted = ", or ".join(" and ".join(names) for names in TOKENIZER_FILES)
+        found = sorted(p.name for p in model_dir.iterdir())
+        raise ModelError(f"{model_dir}: must hold tokenizer files ({wanted}), got {found!r}")
+
+
+def check_probe(model_dir: Path, tokenizer: Any) -> None:
+    """Refuse a tokenizer that encodes an ordinary request to almost nothing: it cannot carry any prompt."""
+    try:
+        ids = list(tokenizer.encode(PROBE, add_special_tokens=False))
+    except Exception as err:  # a broken tokenizer raises whatever its implementation raises
+        raise ModelError(f"{model_dir}: tokenizer must encode text, got {type(err).__name__}: {err}") from None
+    if len(set(ids)) < MIN_PROBE_TOKENS:
+        raise ModelError(
+            f"{model_dir}: tokenizer must encode a {len(PROBE.split())}-word probe to at least "
+            f"{MIN_PROBE_TOKENS} distinct tokens, got {ids[:8]!r} (is tokenizer.json incomplete?)"
+        )
+
+
 def check_canary(names: Sequence[str], batched: Sequence[Generated], sequential: Sequence[Generated]) -> None:
     """Raise BackendError naming the first prompt whose batched tokens differ from sequential ones."""
     for name, b, s in zip(names, batched, sequential, strict=True):
@@ -185,4 +213,12 @@ def check_canary(names: Sequence[str], batched: Sequence[Generated], sequential:
             )
 
 
-__all__ = ["Generated", "MlxBackend", "canary_indices", "check_canary", "mlx_versions"]
+__all__ = [
+    "Generated",
+    "MlxBackend",
+    "canary_indices",
+    "check_canary",
+    "check_probe",
+    "check_tokenizer_files",
+    "mlx_versions",
+]

@@ -15,16 +15,29 @@ there, so it is placed before the calls), and a call the server failed to parse 
 the in-process ``mlx`` backend when near-miss tool calls must be scored exactly.
 ``Response.tokens`` is the server's ``completion_tokens`` (mlx_lm.server counts the EOS token,
 the mlx backend does not).
+
+A server that misbehaves never hangs a run: each request attempt has a TOTAL deadline
+(``timeout_s``, enforced by a timer that shuts the socket down, so a server trickling a byte
+every few seconds times out on time); after ``notice_s`` a "waiting for the server" line says
+what is outstanding; Ctrl-C or the first failed request shuts every other request's socket
+down at once; truncated bodies and bad status lines are retried like timeouts, then are one
+line. ``content`` may be a list of text parts (legal in OpenAI's API): they are joined; any
+other non-string content is a BackendError, so it is never scored or cached.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
+import socket
+import sys
+import threading
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import urllib.parse
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +46,53 @@ from punie_eval.generation.backends.base import Conversation, ModelIdentity
 from punie_eval.generation.fingerprint import fingerprint
 from punie_eval.types import FinishReason, Response
 
-DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_TIMEOUT_S = 120.0  # the TOTAL time one request attempt may take, not a per-read timeout
 DEFAULT_RETRIES = 2
 DEFAULT_CONCURRENCY = 4
+DEFAULT_NOTICE_S = 5.0  # say "waiting for the server" when requests take longer than this
+NOTICE_EVERY_S = 30.0
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    reason: str
+    body: bytes
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _shut(conn: http.client.HTTPConnection) -> None:
+    """Wake a thread blocked on this connection: its next (or current) read returns end of file."""
+    sock = conn.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _failure(err: BaseException, timeout_s: float, attempts: int, root: str) -> str:
+    """What went wrong with the last attempt, in one line."""
+    if isinstance(err, TimeoutError):
+        return f"timed out after {timeout_s:g} s ({attempts} attempts)"
+    if isinstance(err, http.client.HTTPException):  # bad status line, truncated body, closed without a reply
+        return f"broken reply ({type(err).__name__}: {str(err)[:80]!r}) ({attempts} attempts)"
+    return f"cannot connect ({err}); is the server running at {root}?"
+
+
+def message_text(content: object, where: str) -> str | None:
+    """A message's ``content``: a string, null, or a list of text parts (legal in OpenAI's API), joined."""
+    if content is None or isinstance(content, str):
+        return content
+    if isinstance(content, list) and all(
+        isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str) for p in content
+    ):
+        return "".join(p["text"] for p in content)
+    raise BackendError(
+        f"{where}: choices[0].message.content must be a string or a list of text parts, got {str(content)[:80]!r}"
+    )
 
 
 def api_root(base_url: str) -> str:
@@ -88,6 +144,8 @@ class OpenAIBackend:
         concurrency: int = DEFAULT_CONCURRENCY,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         retries: int = DEFAULT_RETRIES,
+        notice_s: float = DEFAULT_NOTICE_S,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.root = api_root(base_url)
         self.model = str(model)
@@ -97,6 +155,11 @@ class OpenAIBackend:
         self.concurrency = max(1, concurrency)
         self.timeout_s = timeout_s
         self.retries = max(0, retries)
+        self.notice_s = notice_s
+        self.progress = progress or _stderr
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._open: set[http.client.HTTPConnection] = set()
         self._verified = False
         self._identity: ModelIdentity | None = None
 
@@ -117,41 +180,78 @@ class OpenAIBackend:
             )
         return self._identity
 
+    def _exchange(self, method: str, path: str, data: bytes | None, headers: Mapping[str, str]) -> _Reply:
+        """One HTTP exchange under a TOTAL deadline: a timer shuts the socket down when ``timeout_s`` passes.
+
+        A per-read socket timeout alone never fires for a server that trickles a byte every few
+        seconds; the timer does, wherever the exchange is (connect, status line, headers, body).
+        """
+        parts = urllib.parse.urlsplit(self.root)
+        kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        conn = kind(parts.hostname or "", parts.port, timeout=self.timeout_s)
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            _shut(conn)
+
+        timer = threading.Timer(self.timeout_s, expire)
+        timer.daemon = True
+        with self._lock:
+            self._open.add(conn)
+        timer.start()
+        try:
+            conn.request(method, parts.path + path, body=data, headers=dict(headers))
+            reply = conn.getresponse()
+            return _Reply(reply.status, reply.reason, reply.read())
+        except (OSError, http.client.HTTPException) as err:
+            if expired.is_set():
+                raise TimeoutError(f"timed out after {self.timeout_s:g} s") from err
+            raise
+        finally:
+            timer.cancel()
+            with self._lock:
+                self._open.discard(conn)
+            conn.close()
+
     def _request(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
         """JSON in, JSON out, with bounded retries; every failure becomes one BackendError line."""
         url = f"{self.root}{path}"
         data = json.dumps(body).encode() if body is not None else None
         headers = {"Content-Type": "application/json"} if data is not None else {}
-        for attempt in range(self.retries + 1):
+        attempts = self.retries + 1
+        for attempt in range(attempts):
+            if self._stopping.is_set():
+                raise BackendError(f"{method} {url}: interrupted")
             last = attempt == self.retries
-            request = urllib.request.Request(url, data=data, headers=headers, method=method)
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout_s) as reply:
-                    raw = reply.read()
-            except urllib.error.HTTPError as err:
-                detail = err.read()[:200].decode("utf-8", "replace").strip()
-                if err.code in _RETRY_STATUS and not last:
-                    time.sleep(0.5 * 2**attempt)
-                    continue
-                raise BackendError(f"{method} {url}: HTTP {err.code} {err.reason}: {detail}") from None
-            except (TimeoutError, urllib.error.URLError, ConnectionError) as err:
-                reason = getattr(err, "reason", err)
+                reply = self._exchange(method, path, data, headers)
+            except (TimeoutError, http.client.HTTPException, OSError) as err:
+                if self._stopping.is_set():
+                    raise BackendError(f"{method} {url}: interrupted") from None
                 if not last:
-                    time.sleep(0.5 * 2**attempt)
+                    self._stopping.wait(0.5 * 2**attempt)
                     continue
-                if isinstance(reason, TimeoutError) or isinstance(err, TimeoutError):
-                    raise BackendError(
-                        f"{method} {url}: timed out after {self.timeout_s:g} s ({self.retries + 1} attempts)"
-                    ) from None
-                raise BackendError(
-                    f"{method} {url}: cannot connect ({reason}); is the server running at {self.root}?"
-                ) from None
+                raise BackendError(f"{method} {url}: {_failure(err, self.timeout_s, attempts, self.root)}") from None
+            if reply.status >= 400:
+                if reply.status in _RETRY_STATUS and not last:
+                    self._stopping.wait(0.5 * 2**attempt)
+                    continue
+                detail = reply.body[:200].decode("utf-8", "replace").strip()
+                raise BackendError(f"{method} {url}: HTTP {reply.status} {reply.reason}: {detail}")
             try:
-                return json.loads(raw)
-            except (ValueError, UnicodeDecodeError):
-                snippet = raw[:80].decode("utf-8", "replace")
+                return json.loads(reply.body)
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                snippet = reply.body[:80].decode("utf-8", "replace")
                 raise BackendError(f"{method} {url}: response is not JSON: {snippet!r}") from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def interrupt(self) -> None:
+        """Stop every request in flight now (their sockets are shut down) and start no retry."""
+        self._stopping.set()
+        with self._lock:
+            for conn in list(self._open):
+                _shut(conn)
 
     def served_models(self) -> list[str]:
         reply = self._request("GET", "/v1/models")
@@ -197,7 +297,8 @@ class OpenAIBackend:
             ) from None
         if reported is not None and reported not in self._expected():
             raise BackendError(f"{self.root} answered as model {reported!r}, not {self.model!r}; refusing to score")
-        text, rebuilt = wire_text(message.get("content"), message.get("tool_calls"))
+        content = message_text(message.get("content"), f"POST {self.root}/v1/chat/completions")
+        text, rebuilt = wire_text(content, message.get("tool_calls"))
         usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
         tokens = usage.get("completion_tokens") if isinstance(usage.get("completion_tokens"), int) else None
         # Tokens were generated but no text came back: the server swallowed a tool call it could
@@ -213,11 +314,37 @@ class OpenAIBackend:
     def generate(
         self, conversations: Sequence[Conversation], max_tokens: int, *, ids: Sequence[str] | None = None
     ) -> list[Response]:
+        """Requests in parallel; Ctrl-C or the first failure stops the others at once (no waiting for a hung server)."""
         if not conversations:
             return []
         self.verify()
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            return list(pool.map(lambda c: self.complete(c, max_tokens), conversations))
+        pool = ThreadPoolExecutor(max_workers=self.concurrency)
+        try:
+            futures = [pool.submit(self.complete, c, max_tokens) for c in conversations]
+            self._wait(futures)
+            return [f.result() for f in futures]
+        except BaseException:
+            self.interrupt()
+            raise
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _wait(self, futures: Sequence[Future[Response]]) -> None:
+        """Until every request is done or one failed; says it is waiting after ``notice_s``, then every 30 s."""
+        started = time.monotonic()
+        notice = self.notice_s
+        pending = set(futures)
+        while pending:
+            left = max(0.0, started + notice - time.monotonic())
+            done, pending = wait(pending, timeout=left, return_when=FIRST_EXCEPTION)
+            if any(f.exception() is not None for f in done):
+                return
+            if pending and time.monotonic() - started >= notice:
+                self.progress(
+                    f"punie-eval: waiting for the server at {self.root}: {len(pending)} of {len(futures)} "
+                    f"requests still running after {time.monotonic() - started:.0f} s"
+                )
+                notice += NOTICE_EVERY_S
 
 
 def _finish_reason(value: object) -> FinishReason | None:
@@ -228,4 +355,4 @@ def _finish_reason(value: object) -> FinishReason | None:
     return None
 
 
-__all__ = ["OpenAIBackend", "api_root", "wire_text"]
+__all__ = ["OpenAIBackend", "api_root", "message_text", "wire_text"]

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from punie_eval import jsontext
 from punie_eval.errors import DataError
 from punie_eval.generation.backends.base import Conversation, ModelIdentity
 from punie_eval.reporting.results import RESULTS_FORMAT
@@ -93,7 +94,9 @@ def read_replay(path: Path) -> tuple[dict[str, Recorded], Mapping[str, Any]]:
     except (OSError, UnicodeDecodeError) as err:
         raise DataError(str(path), f"replay file cannot be read: {err}") from None
     try:
-        whole = json.loads(text)
+        whole = jsontext.loads(text)
+    except jsontext.JsonLimitError as err:  # as much a problem of a results file as of JSONL line 1
+        raise DataError(f"{path}:{err.lineno}", f"invalid JSON: {err.msg} at column {err.colno}") from None
     except json.JSONDecodeError:
         whole = None
     if isinstance(whole, dict) and "format" in whole:
@@ -102,12 +105,12 @@ def read_replay(path: Path) -> tuple[dict[str, Recorded], Mapping[str, Any]]:
         metadata = whole.get("metadata")
         return _results_records(path, text, whole), metadata if isinstance(metadata, dict) else {}
     records: dict[str, Recorded] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):  # not splitlines: U+2028 may sit in a string
         if not line.strip():
             continue
         where = f"{path}:{number}"
         try:
-            raw = json.loads(line)
+            raw = jsontext.loads(line)
         except json.JSONDecodeError as err:
             raise DataError(where, f"invalid JSON: {err.msg}") from None
         qid, responses = _jsonl_record(where, raw)
