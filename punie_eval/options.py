@@ -9,7 +9,6 @@ resolves the same options to the same ``RunOptions``; nothing is re-checked late
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from punie_eval.evaluation.target import BackendName, Decoding, RunTarget
 from punie_eval.outputs import refuse_overwriting_inputs
 from punie_eval.paths import reference_model_dir
 from punie_eval.queries import QuerySuite, load_suite, with_system_prompt
+from punie_eval.values import existing_dir, existing_file, floor_pairs, fraction, positive_int, prompt_text
 
 DEFAULT_CACHE_DIR = ".punie-cache"
 
@@ -42,76 +42,6 @@ def resolve(cli: str | None, env: Mapping[str, str], env_name: str, ini: str | N
     if ini:
         return Setting(ini, ini_name)
     return Setting(None, "")
-
-
-def existing_path(where: str, value: str) -> Path:
-    path = Path(value).expanduser()
-    if not path.exists():
-        raise UsageError(f"{where}: {value} does not exist")
-    return path
-
-
-def existing_file(where: str, value: str) -> Path:
-    path = existing_path(where, value)
-    if not path.is_file():
-        raise UsageError(f"{where}: {value} is not a file")
-    return path
-
-
-def existing_dir(where: str, value: str) -> Path:
-    path = existing_path(where, value)
-    if not path.is_dir():
-        raise UsageError(f"{where}: {value} is not a directory")
-    return path
-
-
-def fraction(where: str, value: str | float) -> float:
-    """A probability: a finite number in [0, 1]; ``nan`` and ``inf`` are refused by name, not by accident."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise UsageError(f"{where} must be a number between 0 and 1, got {value!r}") from None
-    if not math.isfinite(number) or not 0.0 <= number <= 1.0:
-        raise UsageError(f"{where} must be between 0 and 1, got {value}")
-    return number
-
-
-def positive_int(where: str, value: str | int) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise UsageError(f"{where} must be a positive integer, got {value!r}") from None
-    if number < 1:
-        raise UsageError(f"{where} must be a positive integer, got {value}")
-    return number
-
-
-def floor_pairs(where: str, values: Sequence[str], categories: Sequence[str]) -> dict[str, float]:
-    """``CATEGORY=VALUE`` pairs, each naming a category of the suite."""
-    floors: dict[str, float] = {}
-    for item in values:
-        name, sep, raw = item.partition("=")
-        if not sep or not name:
-            raise UsageError(f"{where} must be CATEGORY=VALUE, got {item!r}")
-        if name not in categories:
-            raise UsageError(f"{where} category must be one of {', '.join(categories)}; got {name!r}")
-        floors[name] = fraction(f"{where} {name}", raw)
-    return floors
-
-
-def prompt_text(where: str, value: str) -> str:
-    """``TEXT``, or ``@FILE`` for the UTF-8 text of a file (one trailing newline dropped)."""
-    if not value.startswith("@"):
-        text = value
-    else:
-        path = existing_file(where, value[1:])
-        try:
-            text = path.read_text(encoding="utf-8").removesuffix("\n")
-        except (OSError, UnicodeDecodeError) as err:
-            raise UsageError(f"{where}: {path} must be a readable UTF-8 text file, got {err}") from None
-    if not text.strip():
-        raise UsageError(f"{where} must be a non-empty system prompt, got {value!r}")
-    return text
 
 
 def _where(setting: Setting, flag: str) -> str:

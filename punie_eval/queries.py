@@ -18,9 +18,9 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from punie_eval import jsontext
 from punie_eval.errors import QuerySuiteError, UsageError
-from punie_eval.options import fraction
 from punie_eval.paths import default_queries_file, schemas_dir
 from punie_eval.registry import ToolRegistry, load_registry
+from punie_eval.values import fraction
 
 CATEGORIES = (
     "direct_answers",

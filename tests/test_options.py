@@ -13,8 +13,8 @@ from results_builder import outcomes, results
 from punie_eval.cli import main
 from punie_eval.commands.compare import probability
 from punie_eval.errors import UsageError
-from punie_eval.options import fraction
 from punie_eval.reporting.compare import compare
+from punie_eval.values import fraction
 
 REFUSED = [
     ("nan", "nan", "--min-strict must be between 0 and 1, got nan"),

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from punie_eval.atomic import write_text
 from punie_eval.errors import UsageError
-from punie_eval.options import fraction
 from punie_eval.outputs import refuse_overwriting_inputs
 from punie_eval.reporting.compare import compare
 from punie_eval.reporting.rendering import to_html, to_markdown, to_text
 from punie_eval.reporting.results import read_results
+from punie_eval.values import fraction
 
 
 def probability(text: str) -> float:

@@ -36,12 +36,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from punie_eval.errors import DataError, UsageError
-from punie_eval.options import fraction
 from punie_eval.queries import CATEGORIES
 from punie_eval.reporting.gate import Counts
 from punie_eval.reporting.results import check_results, read_results
 from punie_eval.reporting.stats import mcnemar_exact, mcnemar_midp
 from punie_eval.reporting.text import pct
+from punie_eval.values import fraction
 
 if TYPE_CHECKING:
     from punie_eval.evaluation.result import RunResult

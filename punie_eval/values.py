@@ -1,0 +1,83 @@
+"""Converters that check one option value each and raise ``UsageError`` naming where it came from.
+
+Kept apart from :mod:`punie_eval.options` (which resolves a whole run) so that the suite
+loader and the CLI can check a value without importing the run's machinery.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+from punie_eval.errors import UsageError
+
+
+def existing_path(where: str, value: str) -> Path:
+    path = Path(value).expanduser()
+    if not path.exists():
+        raise UsageError(f"{where}: {value} does not exist")
+    return path
+
+
+def existing_file(where: str, value: str) -> Path:
+    path = existing_path(where, value)
+    if not path.is_file():
+        raise UsageError(f"{where}: {value} is not a file")
+    return path
+
+
+def existing_dir(where: str, value: str) -> Path:
+    path = existing_path(where, value)
+    if not path.is_dir():
+        raise UsageError(f"{where}: {value} is not a directory")
+    return path
+
+
+def fraction(where: str, value: str | float) -> float:
+    """A probability: a finite number in [0, 1]; ``nan`` and ``inf`` are refused by name, not by accident."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{where} must be a number between 0 and 1, got {value!r}") from None
+    if not math.isfinite(number) or not 0.0 <= number <= 1.0:
+        raise UsageError(f"{where} must be between 0 and 1, got {value}")
+    return number
+
+
+def positive_int(where: str, value: str | int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise UsageError(f"{where} must be a positive integer, got {value!r}") from None
+    if number < 1:
+        raise UsageError(f"{where} must be a positive integer, got {value}")
+    return number
+
+
+def floor_pairs(where: str, values: Sequence[str], categories: Sequence[str]) -> dict[str, float]:
+    """``CATEGORY=VALUE`` pairs, each naming a category of the suite."""
+    floors: dict[str, float] = {}
+    for item in values:
+        name, sep, raw = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"{where} must be CATEGORY=VALUE, got {item!r}")
+        if name not in categories:
+            raise UsageError(f"{where} category must be one of {', '.join(categories)}; got {name!r}")
+        floors[name] = fraction(f"{where} {name}", raw)
+    return floors
+
+
+def prompt_text(where: str, value: str) -> str:
+    """``TEXT``, or ``@FILE`` for the UTF-8 text of a file (one trailing newline dropped)."""
+    if not value.startswith("@"):
+        text = value
+    else:
+        path = existing_file(where, value[1:])
+        try:
+            text = path.read_text(encoding="utf-8").removesuffix("\n")
+        except (OSError, UnicodeDecodeError) as err:
+            raise UsageError(f"{where}: {path} must be a readable UTF-8 text file, got {err}") from None
+    if not text.strip():
+        raise UsageError(f"{where} must be a non-empty system prompt, got {value!r}")
+    return text
