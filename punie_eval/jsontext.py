@@ -8,7 +8,7 @@ longer than ``sys.get_int_max_str_digits()`` digits raises a plain ``ValueError`
 two as :class:`JsonLimitError`, a ``JSONDecodeError`` with the line and column of the
 offending value, so each caller's existing "invalid JSON at line:column" message covers them.
 ``NaN`` stays accepted here (results files never hold it); readers of probabilities check
-them with ``options.fraction``.
+them with ``values.fraction``.
 
 :func:`lone_surrogate` finds a string holding a lone surrogate (``"\\udc80"`` is valid JSON,
 but no UTF-8 writer and no tokenizer can encode it), naming the JSON path that holds it.

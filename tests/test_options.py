@@ -41,7 +41,7 @@ def test_options_fraction_accepts_probabilities(value: str) -> None:
 
 
 def test_options_compare_validators_call_fraction() -> None:
-    """The compare command's argparse type and compare() refuse NaN exactly as options.fraction does."""
+    """The compare command's argparse type and compare() refuse NaN exactly as values.fraction does."""
     with pytest.raises(argparse.ArgumentTypeError, match="value must be between 0 and 1, got nan"):
         probability("nan")
     run = results(outcomes("single_tool", 9, 1))

@@ -24,6 +24,8 @@ from punie_pytester import MINI_SUITE
 from reliability import child_env, default_sigint, evals_command
 
 from punie_eval.errors import BackendError
+from punie_eval.evaluation.evaluate import wants_turn2
+from punie_eval.evaluation.target import Decoding, RunTarget
 from punie_eval.generation.backends.openai_backend import OpenAIBackend
 from punie_eval.generation.engine import collect_responses
 from punie_eval.queries import load_suite
@@ -164,13 +166,11 @@ def test_server_non_string_content_is_one_line_and_never_cached(server: Any, mod
         collect_responses(
             suite=suite,
             queries=suite.queries[:2],
-            backend="openai",
-            model=model,
-            base_url=_url(server) + "/v1",
-            replay=None,
-            max_tokens=8,
+            target=RunTarget.served(_url(server) + "/v1", model),
+            decoding=Decoding(max_tokens=8),
             cache_dir=tmp_path / "cache",
             registry=load_registry(),
+            follow_up=wants_turn2,
             progress=lambda line: None,
         )
     assert sorted((tmp_path / "cache").rglob("*.json")) == sorted((tmp_path / "cache").glob("fingerprints.json"))

@@ -20,7 +20,7 @@ from punie_eval.values import fraction
 
 
 def probability(text: str) -> float:
-    """argparse type: a finite number in [0, 1] (the check is ``options.fraction``)."""
+    """argparse type: a finite number in [0, 1] (the check is ``values.fraction``)."""
     try:
         return fraction("value", text)
     except UsageError as err:
