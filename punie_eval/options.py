@@ -17,6 +17,7 @@ from typing import cast
 from punie_eval.errors import UsageError
 from punie_eval.evaluation.conclude import GatePolicy
 from punie_eval.evaluation.target import BackendName, Decoding, RunTarget
+from punie_eval.generation.fingerprint import ADAPTER_FILES, is_adapter_dir
 from punie_eval.outputs import refuse_overwriting_inputs
 from punie_eval.paths import reference_model_dir
 from punie_eval.queries import QuerySuite, load_suite, with_system_prompt
@@ -61,14 +62,28 @@ class RunOptions:
     baseline: Path | None
 
 
-def _target(backend: str, model: Setting, base_url: str | None, replay: str | None) -> RunTarget:
+def _target(
+    backend: str, model: Setting, base_url: str | None, replay: str | None, adapter: Setting | None
+) -> RunTarget:
     """The target; RunTarget itself refuses a bad combination of backend and options."""
     replay_path = existing_file("--replay", replay) if replay is not None else None
     if model.value is not None:
         model_path: Path | None = existing_dir(_where(model, "--model"), model.value)
+        if model_path is not None and is_adapter_dir(model_path) and not (model_path / "config.json").exists():
+            raise UsageError(
+                f"{_where(model, '--model')}: {model.value} is a LoRA adapter folder, not a model: "
+                "pass it as --adapter, with its base model as --model"
+            )
     else:
         model_path = reference_model_dir() if backend == "mlx" else None
-    return RunTarget(cast("BackendName", backend), model=model_path, base_url=base_url, replay=replay_path)
+    adapter_path = None
+    if adapter is not None and adapter.value is not None:
+        where = _where(adapter, "--adapter")
+        adapter_path = existing_dir(where, adapter.value)
+        if not is_adapter_dir(adapter_path):
+            raise UsageError(f"{where}: {adapter.value} must hold {' and '.join(ADAPTER_FILES)} (mlx_lm lora output)")
+    kind = cast("BackendName", backend)
+    return RunTarget(kind, model=model_path, base_url=base_url, replay=replay_path, adapter=adapter_path)
 
 
 def build_options(
@@ -88,9 +103,10 @@ def build_options(
     baseline: str | None,
     allow_partial: bool = False,
     system_prompt: Setting | None = None,
+    adapter: Setting | None = None,
 ) -> RunOptions:
     """Check every value and every combination; the first bad one raises ``UsageError``."""
-    target = _target(backend, model, base_url, replay)
+    target = _target(backend, model, base_url, replay, adapter)
     decoding = Decoding(max_tokens=positive_int("--max-tokens", max_tokens))
     queries_path = existing_file(_where(queries, "--queries"), queries.value) if queries.value else None
     suite = load_suite(queries_path)
@@ -102,7 +118,13 @@ def build_options(
     results_path = Path(results).expanduser() if results is not None else None
     refuse_overwriting_inputs(
         {"--results": results_path},
-        {"--queries": suite.path, "--baseline": baseline_path, "--model": target.model, "--replay": target.replay},
+        {
+            "--queries": suite.path,
+            "--baseline": baseline_path,
+            "--model": target.model,
+            "--adapter": target.adapter,
+            "--replay": target.replay,
+        },
     )
     cache_path = None if no_cache else Path(cache_dir).expanduser()
     if cache_path is not None and cache_path.exists() and not cache_path.is_dir():

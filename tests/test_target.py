@@ -23,10 +23,10 @@ from punie_eval.paths import reference_model_dir
         ({"backend": "replay"}, "--backend replay needs --replay FILE"),
         ({"backend": "mlx", "model": "M", "replay": Path("r.jsonl")}, "--replay is for the replay backend"),
         ({"backend": "vllm", "model": "M"}, "--backend must be one of mlx, openai, replay; got 'vllm'"),
-        ({"backend": "mlx", "model": "M", "adapter": Path("A")}, "--adapter is not supported yet"),
+        ({"backend": "openai", "model": "M", "base_url": "http://h", "adapter": Path("A")}, "--adapter is for the mlx"),
     ],
     ids=["mlx-no-model", "openai-no-model", "openai-no-url", "bad-url", "url-with-mlx", "replay-no-file",
-         "replay-with-mlx", "unknown-backend", "adapter"],
+         "replay-with-mlx", "unknown-backend", "adapter-with-openai"],
 )  # fmt: skip
 def test_target_bad_combinations_are_usage_errors(kwargs: dict[str, Any], message: str) -> None:
     """A backend without the option it needs, or with another backend's option, is refused in one line."""

@@ -60,7 +60,8 @@ class RunTarget:
     """Who answers: an in-process MLX model, a model behind an OpenAI-compatible server, or a recording.
 
     ``model`` is the local model directory (mlx, and openai where the server serves a local
-    folder); ``adapter`` is reserved for LoRA adapters loaded on top of ``model``.
+    folder); ``adapter`` a LoRA adapter folder (``mlx_lm lora --adapter-path``) loaded on top of
+    ``model`` without fusing.
     """
 
     backend: BackendName
@@ -72,8 +73,10 @@ class RunTarget:
 
     def __post_init__(self) -> None:
         self._check()
-        if self.model is not None:
-            object.__setattr__(self, "model", Path(self.model).expanduser().resolve())
+        for name in ("model", "adapter"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, Path(value).expanduser().resolve())
         if not self.name:
             object.__setattr__(self, "name", display_name(self._default_name()))
 
@@ -82,7 +85,8 @@ class RunTarget:
             from punie_eval.generation.backends.replay import recorded_model_name
 
             return recorded_model_name(Path(self.replay))
-        return Path(self.model or "model").name
+        name = Path(self.model or "model").name
+        return f"{name}+{self.adapter.name}" if self.adapter is not None else name
 
     def _check(self) -> None:
         if self.backend not in BACKENDS:
@@ -99,13 +103,16 @@ class RunTarget:
             raise UsageError("--backend replay needs --replay FILE (JSONL of recorded responses or a results file)")
         if self.replay is not None and self.backend != "replay":
             raise UsageError(f"--replay is for the replay backend, got it with --backend {self.backend}")
-        if self.adapter is not None:
-            raise UsageError("--adapter is not supported yet: fuse the adapter (scripts/fuse.sh) and pass --model")
+        if self.adapter is not None and self.backend != "mlx":
+            raise UsageError(
+                f"--adapter is for the mlx backend, got it with --backend {self.backend} "
+                "(a server loads its adapter itself: mlx_lm.server --adapter-path DIR)"
+            )
 
     @classmethod
-    def local(cls, model: Path | str) -> RunTarget:
-        """An MLX model directory, generated in this process."""
-        return cls("mlx", model=Path(model))
+    def local(cls, model: Path | str, adapter: Path | str | None = None) -> RunTarget:
+        """An MLX model directory (with a LoRA adapter folder on top, unfused), generated in this process."""
+        return cls("mlx", model=Path(model), adapter=Path(adapter) if adapter is not None else None)
 
     @classmethod
     def served(cls, base_url: str, model: Path | str) -> RunTarget:
@@ -122,7 +129,8 @@ class RunTarget:
         if self.backend == "replay":
             return f"replay {self.replay}"
         where = f" at {self.base_url}" if self.backend == "openai" else ""
-        return f"{self.model}{where}"
+        adapter = f" + adapter {self.adapter}" if self.adapter is not None else ""
+        return f"{self.model}{adapter}{where}"
 
     def make_backend(self, cache_dir: Path | None) -> Backend:
         """The backend for this target; loads nothing yet."""
@@ -130,7 +138,7 @@ class RunTarget:
             from punie_eval.generation.backends.mlx_backend import MlxBackend
 
             assert self.model is not None  # checked in __post_init__
-            return MlxBackend(self.model, cache_dir=cache_dir)
+            return MlxBackend(self.model, adapter=self.adapter, cache_dir=cache_dir)
         if self.backend == "openai":
             from punie_eval.generation.backends.openai_backend import OpenAIBackend
 

@@ -40,6 +40,7 @@ MODEL_FILE_PATTERNS = (
     "chat_template.jinja",
     "chat_template.json",
 )
+ADAPTER_FILES = ("adapter_config.json", "adapters.safetensors")  # what mlx_lm.load(adapter_path=...) reads
 MEMO_FILE = "fingerprints.json"
 _CHUNK = 1 << 20
 
@@ -85,17 +86,8 @@ def _read_memo(path: Path) -> dict[str, Any]:
     return memo if isinstance(memo, dict) else {}
 
 
-def fingerprint(model_dir: Path, cache_dir: Path | None = None) -> str:
-    """sha256 over (file name, file sha256) of every model file; memoised when ``cache_dir`` is given."""
-    model_dir = Path(model_dir).resolve()
-    if not model_dir.is_dir():
-        raise ModelError(f"{model_dir}: model directory does not exist")
-    files = model_files(model_dir)
-    if not any(p.suffix == ".safetensors" for p in files) or not (model_dir / "config.json").is_file():
-        raise ModelError(
-            f"{model_dir}: must be an MLX model directory (config.json and *.safetensors), "
-            f"got {sorted(p.name for p in model_dir.iterdir())!r}"
-        )
+def _hash_files(files: list[Path], cache_dir: Path | None) -> str:
+    """sha256 over (file name, file sha256) of ``files``; each file's hash memoised when ``cache_dir`` is given."""
     memo_path = cache_dir / MEMO_FILE if cache_dir is not None else None
     memo = _read_memo(memo_path) if memo_path is not None else {}
     changed = False
@@ -116,3 +108,33 @@ def fingerprint(model_dir: Path, cache_dir: Path | None = None) -> str:
         with contextlib.suppress(OSError):  # the memo only saves time; hashing again is correct
             write_text(memo_path, json.dumps(memo, indent=1, sort_keys=True))
     return total.hexdigest()
+
+
+def fingerprint(model_dir: Path, cache_dir: Path | None = None) -> str:
+    """The content hash of a model directory; memoised per file when ``cache_dir`` is given."""
+    model_dir = Path(model_dir).resolve()
+    if not model_dir.is_dir():
+        raise ModelError(f"{model_dir}: model directory does not exist")
+    files = model_files(model_dir)
+    if not any(p.suffix == ".safetensors" for p in files) or not (model_dir / "config.json").is_file():
+        hint = " (a LoRA adapter folder: pass it as --adapter, with its base model as --model)"
+        raise ModelError(
+            f"{model_dir}: must be an MLX model directory (config.json and *.safetensors), "
+            f"got {sorted(p.name for p in model_dir.iterdir())!r}{hint if is_adapter_dir(model_dir) else ''}"
+        )
+    return _hash_files(files, cache_dir)
+
+
+def is_adapter_dir(path: Path) -> bool:
+    """An mlx_lm LoRA adapter folder: adapter_config.json beside adapters.safetensors."""
+    return all((path / name).is_file() for name in ADAPTER_FILES)
+
+
+def adapter_fingerprint(model_dir: Path, adapter_dir: Path, cache_dir: Path | None = None) -> str:
+    """The content hash of a base model with a LoRA adapter on top: weights and config of both."""
+    adapter_dir = Path(adapter_dir).resolve()
+    if not is_adapter_dir(adapter_dir):
+        raise ModelError(f"{adapter_dir}: adapter folder must hold {' and '.join(ADAPTER_FILES)}")
+    base = fingerprint(model_dir, cache_dir)
+    adapter = _hash_files([adapter_dir / name for name in ADAPTER_FILES], cache_dir)
+    return hashlib.sha256(f"{base}\0adapter\0{adapter}".encode()).hexdigest()

@@ -78,10 +78,14 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     blas = "n/a"
     model = target.describe()
     if target.model is not None:
-        from punie_eval.generation.fingerprint import fingerprint
+        from punie_eval.generation.fingerprint import adapter_fingerprint, fingerprint
 
         try:
-            model += f" (hash {fingerprint(target.model, o.cache_dir)[:12]})"
+            if target.adapter is not None:
+                digest = adapter_fingerprint(target.model, target.adapter, o.cache_dir)
+            else:
+                digest = fingerprint(target.model, o.cache_dir)
+            model += f" (hash {digest[:12]})"
         except PunieEvalError as err:
             model += f" (hash unavailable: {err})"
     if target.backend == "mlx":

@@ -13,12 +13,14 @@ from punie_eval.evaluation.target import DEFAULT_MAX_TOKENS
 ENV_MODEL, INI_MODEL = "PUNIE_MODEL", "punie_model"
 ENV_QUERIES, INI_QUERIES = "PUNIE_QUERIES", "punie_queries"
 ENV_PROMPT, INI_PROMPT = "PUNIE_SYSTEM_PROMPT", "punie_system_prompt"
+ENV_ADAPTER, INI_ADAPTER = "PUNIE_ADAPTER", "punie_adapter"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("punie", "punie-eval: evaluate a tool-calling model on the query suite")
     add = group.addoption
     add("--model", metavar="PATH", help=f"model directory (env {ENV_MODEL}, ini {INI_MODEL}; default: reference model)")
+    add("--adapter", metavar="DIR", help=f"LoRA adapter folder on top of --model, unfused (env {ENV_ADAPTER})")
     add("--queries", metavar="FILE", help=f"query suite JSON (env {ENV_QUERIES}; default: data/queries.json)")
     add("--max-tokens", metavar="N", default=str(DEFAULT_MAX_TOKENS), help="new tokens per turn (default 512)")
     add("--results", metavar="FILE", help="write the run's results JSON to FILE (atomically)")
@@ -38,6 +40,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     add("--allow-partial", action="store_true", help="gate or compare a run that covers only part of the suite")
     parser.addini(INI_MODEL, "default model directory (like --model)", default=None)
+    parser.addini(INI_ADAPTER, "LoRA adapter folder (like --adapter)", default=None)
     parser.addini(
         INI_PROMPT, "system prompt (TEXT or @FILE) instead of the suite's (like --system-prompt)", default=None
     )
@@ -61,5 +64,6 @@ def run_options(config: pytest.Config) -> opts.RunOptions:
         floors=get("floor"),
         baseline=get("baseline"),
         allow_partial=get("allow_partial"),
+        adapter=opts.resolve(get("adapter"), os.environ, ENV_ADAPTER, config.getini(INI_ADAPTER), INI_ADAPTER),
         system_prompt=opts.resolve(get("system_prompt"), os.environ, ENV_PROMPT, config.getini(INI_PROMPT), INI_PROMPT),
     )

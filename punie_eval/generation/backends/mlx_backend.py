@@ -22,7 +22,7 @@ from typing import Any
 
 from punie_eval.errors import BackendError, ModelError
 from punie_eval.generation.backends.base import Conversation, ModelIdentity
-from punie_eval.generation.fingerprint import fingerprint
+from punie_eval.generation.fingerprint import adapter_fingerprint, fingerprint
 from punie_eval.types import FinishReason, Response
 
 DEFAULT_CANARY = 3
@@ -71,8 +71,16 @@ def canary_indices(prompts: Sequence[Sequence[int]], n: int) -> list[int]:
 class MlxBackend:
     """The default backend: mlx-lm in this process."""
 
-    def __init__(self, model_dir: Path, *, cache_dir: Path | None = None, canary: int = DEFAULT_CANARY) -> None:
+    def __init__(
+        self,
+        model_dir: Path,
+        *,
+        adapter: Path | None = None,
+        cache_dir: Path | None = None,
+        canary: int = DEFAULT_CANARY,
+    ) -> None:
         self.model_dir = Path(model_dir).resolve()
+        self.adapter = Path(adapter).resolve() if adapter is not None else None  # LoRA, loaded unfused
         self.cache_dir = cache_dir
         self.canary = canary
         self._model: Any = None
@@ -89,13 +97,16 @@ class MlxBackend:
             from punie_eval.generation.blas import load_fast_blas
 
             blas = load_fast_blas()  # before anything imports mlx
+            if self.adapter is None:
+                name, digest = self.model_dir.name, fingerprint(self.model_dir, self.cache_dir)
+            else:
+                name = f"{self.model_dir.name}+{self.adapter.name}"
+                digest = adapter_fingerprint(self.model_dir, self.adapter, self.cache_dir)
+            extra: dict[str, Any] = {"versions": mlx_versions()}
+            if self.adapter is not None:
+                extra["adapter"] = str(self.adapter)
             self._identity = ModelIdentity(
-                backend="mlx",
-                model_path=str(self.model_dir),
-                name=self.model_dir.name,
-                content_hash=fingerprint(self.model_dir, self.cache_dir),
-                blas=blas,
-                extra={"versions": mlx_versions()},
+                backend="mlx", model_path=str(self.model_dir), name=name, content_hash=digest, blas=blas, extra=extra
             )
         return self._identity
 
@@ -107,7 +118,8 @@ class MlxBackend:
             from mlx_lm import load
 
             try:
-                loaded = load(str(self.model_dir))
+                adapter = str(self.adapter) if self.adapter is not None else None
+                loaded = load(str(self.model_dir), adapter_path=adapter)
             except Exception as err:  # mlx_lm/mlx raise OSError, ValueError, KeyError, RuntimeError, ...
                 raise ModelError(f"{self.model_dir}: cannot be loaded by mlx_lm: {err}") from err
             if not getattr(loaded[1], "has_chat_template", True):
