@@ -46,8 +46,7 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 5] + "...'"
 
 
-def _raw_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    data = path.read_bytes()
+def _raw_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
     if data.startswith(BOM):
         data = data[len(BOM) :]
     lines = data.split(b"\n")
@@ -94,13 +93,16 @@ def escape_surrogates(text: str) -> str:
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def read_chat(path: Path) -> tuple[list[Record], list[DataError]]:
-    """Every valid line as a Record, and every problem (all lines are checked)."""
+def read_chat(path: Path, data: bytes | None = None) -> tuple[list[Record], list[DataError]]:
+    """Every valid line as a Record, and every problem (all lines are checked).
+
+    ``data`` is the file's bytes when the caller already read them (to hash exactly what it parses).
+    """
     path = Path(path)
     records: list[Record] = []
     errors: list[DataError] = []
     try:
-        raw = list(_raw_lines(path))
+        raw = list(_raw_lines(path.read_bytes() if data is None else data))
     except OSError as err:
         return [], [DataError(str(path), f"cannot be read: {err.strerror or err}")]
     if not raw:
@@ -130,9 +132,9 @@ def read_chat(path: Path) -> tuple[list[Record], list[DataError]]:
     return records, errors
 
 
-def load_chat(path: Path) -> list[Record]:
+def load_chat(path: Path, data: bytes | None = None) -> list[Record]:
     """The records of a file that must be fully valid; raises the first problem."""
-    records, errors = read_chat(path)
+    records, errors = read_chat(path, data)
     if errors:
         more = f" (+{len(errors) - 1} more problems)" if len(errors) > 1 else ""
         first = errors[0]

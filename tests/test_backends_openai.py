@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from mlx_server import free_port, serve_mlx
 from tinymodel import CALL, PREAMBLE, PROSE, build_taught_model, build_tiny_model, taught_answers
 
 from punie_eval.errors import BackendError
@@ -24,7 +20,6 @@ from punie_eval.evaluation.evaluate import wants_turn2
 from punie_eval.evaluation.target import Decoding, RunTarget
 from punie_eval.generation.backends.mlx_backend import MlxBackend
 from punie_eval.generation.backends.openai_backend import OpenAIBackend, api_root, wire_text
-from punie_eval.generation.blas import blas_env
 from punie_eval.generation.engine import collect_responses
 from punie_eval.generation.prompts import turn1_messages
 from punie_eval.queries import QuerySuite, load_suite
@@ -32,12 +27,6 @@ from punie_eval.registry import load_registry
 from punie_eval.scoring.parsing import parse_response
 
 pytestmark = pytest.mark.slow  # builds or loads a model, or runs pytest or a server
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -53,38 +42,8 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory, suite: QuerySuite) -> Pa
 @pytest.fixture(scope="module")
 def server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `python -m mlx_lm server` on a free port, stopped by its PID afterwards."""
-    work = tmp_path_factory.mktemp("server")
-    hub = work / "hf-hub"  # /v1/models needs an existing (empty) hub cache
-    hub.mkdir()
-    port = _free_port()
-    env = {**os.environ, **blas_env(), "HF_HUB_CACHE": str(hub), "HF_HUB_OFFLINE": "1"}
-    command = [sys.executable, "-m", "mlx_lm", "server", "--model", str(model_dir)]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "WARNING"]
-    log = (work / "server.log").open("w")
-    proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"mlx_lm server exited with {proc.returncode}: {(work / 'server.log').read_text()[-500:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=1) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("mlx_lm server did not become healthy within 60 s")
-                time.sleep(0.2)
+    with serve_mlx(model_dir, tmp_path_factory.mktemp("server")) as url:
         yield url
-    finally:
-        proc.terminate()  # SIGTERM to our own PID only
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def test_openai_same_text_as_in_process(server: str, model_dir: Path, suite: QuerySuite) -> None:
@@ -152,7 +111,7 @@ def test_openai_engine_caches_server_responses(server: str, model_dir: Path, sui
 
 def test_openai_server_not_running(suite: QuerySuite, model_dir: Path) -> None:
     """Nothing listening on the port is one clear BackendError line."""
-    backend = OpenAIBackend(f"http://127.0.0.1:{_free_port()}", model_dir, retries=1)
+    backend = OpenAIBackend(f"http://127.0.0.1:{free_port()}", model_dir, retries=1)
     with pytest.raises(BackendError, match=r"cannot connect .*is the server running at http://127\.0\.0\.1:\d+\?"):
         backend.generate([turn1_messages(suite, suite.queries[0])], 8)
 

@@ -339,8 +339,8 @@ def test_scripts_lora_fuse_quantize_give_a_working_model(tiny_build: Path, tiny_
 
 def test_build_corpus_lines_split_on_newline_only(tmp_path: Path) -> None:
     """The corpus reader keeps a raw U+2028 or U+0085 inside a JSON string on its line."""
-    from punie_eval.refmodel.build import parse_jsonl
+    from punie_eval.jsonl import load_chat
 
     lines = [{"messages": [{"role": "user", "content": f"a{sep}b"}]} for sep in ("\u2028", "\x85")]
     data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines).encode()
-    assert parse_jsonl(tmp_path / "train.jsonl", data) == lines
+    assert [r.value for r in load_chat(tmp_path / "train.jsonl", data)] == lines

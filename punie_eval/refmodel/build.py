@@ -24,9 +24,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from punie_eval import jsontext
 from punie_eval.atomic import replace_dir
 from punie_eval.errors import DataError, UsageError
+from punie_eval.jsonl import load_chat
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "punie-reference-model/1"
@@ -53,28 +53,13 @@ def _read_bytes(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def parse_jsonl(path: Path, data: bytes) -> list[dict[str, Any]]:
-    records = []
-    for n, line in enumerate(data.decode("utf-8").split("\n"), start=1):  # not splitlines: U+2028 is text
-        if not line.strip():
-            continue
-        try:
-            record = jsontext.loads(line)
-        except json.JSONDecodeError as err:
-            raise DataError(f"{path}:{n}", f"line must be JSON, got {err.msg}") from None
-        if not isinstance(record, dict) or not isinstance(record.get("messages"), list):
-            raise DataError(f"{path}:{n}", "record must be an object with a messages list")
-        records.append(record)
-    return records
-
-
 def read_corpus(corpus: Path) -> dict[str, tuple[str, list[dict[str, Any]]]]:
     """``{"train": (sha256, records), "valid": ...}``: each file read once, so hash and records agree."""
     out = {}
     for name in ("train", "valid"):
         path = corpus / f"{name}.jsonl"
         data = _read_bytes(path)
-        out[name] = (hashlib.sha256(data).hexdigest(), parse_jsonl(path, data))
+        out[name] = (hashlib.sha256(data).hexdigest(), [dict(r.value) for r in load_chat(path, data)])
     return out
 
 
