@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 
 from punie_eval.registry import ToolRegistry
 from punie_eval.types import NameUse
@@ -31,10 +32,17 @@ STREAM_WRITES = frozenset({"write", "writelines"})
 _DEFS = ast.FunctionDef | ast.AsyncFunctionDef
 
 
+@functools.lru_cache(maxsize=4)
+def walk(tree: ast.AST) -> tuple[ast.AST, ...]:
+    """Every node of ``tree``, walked once and shared by the facts below (the data contracts analyse
+    thousands of calls: walking each tree once per fact made the contracts several times slower)."""
+    return tuple(ast.walk(tree))
+
+
 def bound_names(tree: ast.AST) -> frozenset[str] | None:
     """Names the code itself binds; None when ``from m import *`` may bind anything."""
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, _DEFS | ast.ClassDef):
             names.add(node.name)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
@@ -60,9 +68,9 @@ def undefined_names(tree: ast.AST, registry: ToolRegistry, bound: frozenset[str]
     if bound is None:
         return ()
     known = bound | BUILTINS | MODULE_NAMES | frozenset(registry.tools) | frozenset(registry.types)
-    called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    called = {n.func.id for n in walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     found: dict[str, int] = {}
-    reads = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+    reads = [n for n in walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
     for node in reads:
         if node.id not in known and node.id not in called:
             found[node.id] = min(found.get(node.id, node.lineno), node.lineno)
@@ -91,7 +99,7 @@ def _is_print(node: ast.Call) -> bool:
 
 def _called_names(tree: ast.AST) -> set[str]:
     out = set()
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Call):
             if isinstance(node.func, ast.Name):
                 out.add(node.func.id)
@@ -117,7 +125,7 @@ def prints(tree: ast.AST) -> bool:
 
 
 def _parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
-    return {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    return {child: node for node in walk(tree) for child in ast.iter_child_nodes(node)}
 
 
 def _targets(call: ast.Call, parents: dict[ast.AST, ast.AST]) -> list[ast.expr] | None:
@@ -139,9 +147,9 @@ def _targets(call: ast.Call, parents: dict[ast.AST, ast.AST]) -> list[ast.expr] 
 def unused_results(tree: ast.AST, registry: ToolRegistry) -> tuple[NameUse, ...]:
     """Tool calls whose result is dropped, or bound only to names that are never read."""
     parents = _parents(tree)
-    loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    loaded = {n.id for n in walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     out = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
             continue
         tool = node.func.id
