@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from punie_eval.errors import UsageError
 from punie_eval.evaluation.conclude import GatePolicy
@@ -21,7 +21,7 @@ from punie_eval.generation.fingerprint import ADAPTER_FILES, is_adapter_dir
 from punie_eval.outputs import refuse_overwriting_inputs
 from punie_eval.paths import reference_model_dir
 from punie_eval.queries import QuerySuite, load_suite, with_system_prompt
-from punie_eval.values import existing_dir, existing_file, floor_pairs, fraction, positive_int, prompt_text
+from punie_eval.values import existing_dir, existing_file, floor_pairs, fraction, positive_int, prompt_text, seconds
 
 DEFAULT_CACHE_DIR = ".punie-cache"
 
@@ -63,10 +63,18 @@ class RunOptions:
 
 
 def _target(
-    backend: str, model: Setting, base_url: str | None, replay: str | None, adapter: Setting | None
+    backend: str,
+    model: Setting,
+    base_url: str | None,
+    replay: str | None,
+    adapter: Setting | None,
+    transport: Mapping[str, Any],
 ) -> RunTarget:
     """The target; RunTarget itself refuses a bad combination of backend and options."""
     replay_path = existing_file("--replay", replay) if replay is not None else None
+    if backend == "openai" and model.value is not None and not Path(model.value).expanduser().exists():
+        kind = cast("BackendName", backend)
+        return RunTarget(kind, model_id=model.value, base_url=base_url, replay=replay_path, **transport)
     if model.value is not None:
         model_path: Path | None = existing_dir(_where(model, "--model"), model.value)
         if model_path is not None and is_adapter_dir(model_path) and not (model_path / "config.json").exists():
@@ -83,7 +91,7 @@ def _target(
         if not is_adapter_dir(adapter_path):
             raise UsageError(f"{where}: {adapter.value} must hold {' and '.join(ADAPTER_FILES)} (mlx_lm lora output)")
     kind = cast("BackendName", backend)
-    return RunTarget(kind, model=model_path, base_url=base_url, replay=replay_path, adapter=adapter_path)
+    return RunTarget(kind, model=model_path, base_url=base_url, replay=replay_path, adapter=adapter_path, **transport)
 
 
 def build_options(
@@ -104,9 +112,18 @@ def build_options(
     allow_partial: bool = False,
     system_prompt: Setting | None = None,
     adapter: Setting | None = None,
+    concurrency: str | int | None = None,
+    timeout: str | float | None = None,
 ) -> RunOptions:
     """Check every value and every combination; the first bad one raises ``UsageError``."""
-    target = _target(backend, model, base_url, replay, adapter)
+    transport: dict[str, Any] = {}
+    if concurrency is not None:
+        transport["concurrency"] = positive_int("--concurrency", concurrency)
+    if timeout is not None:
+        transport["timeout_s"] = seconds("--timeout", timeout)
+    if transport and backend != "openai":
+        raise UsageError(f"--concurrency and --timeout are for the openai backend, got --backend {backend}")
+    target = _target(backend, model, base_url, replay, adapter, transport)
     decoding = Decoding(max_tokens=positive_int("--max-tokens", max_tokens))
     queries_path = existing_file(_where(queries, "--queries"), queries.value) if queries.value else None
     suite = load_suite(queries_path)

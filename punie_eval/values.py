@@ -81,3 +81,14 @@ def prompt_text(where: str, value: str) -> str:
     if not text.strip():
         raise UsageError(f"{where} must be a non-empty system prompt, got {value!r}")
     return text
+
+
+def seconds(where: str, value: str | float) -> float:
+    """A positive, finite number of seconds."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise UsageError(f"{where} must be a number of seconds, got {value!r}") from None
+    if not math.isfinite(number) or number <= 0:
+        raise UsageError(f"{where} must be a positive number of seconds, got {value}")
+    return number

@@ -24,10 +24,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_mlx(model_dir: Path, work: Path) -> Iterator[str]:
-    """``python -m mlx_lm server`` for ``model_dir``; yields its URL; stopped by its PID afterwards."""
+def serve_mlx(model_dir: Path, work: Path, *, hub_cache: bool = True) -> Iterator[str]:
+    """``python -m mlx_lm server`` for ``model_dir``; yields its URL; stopped by its PID afterwards.
+
+    ``hub_cache=False`` points the server at a Hugging Face cache folder that does not exist,
+    as on a fresh machine (its /v1/models then fails).
+    """
     hub = work / "hf-hub"  # /v1/models needs an existing (empty) hub cache
-    hub.mkdir(parents=True, exist_ok=True)
+    if hub_cache:
+        hub.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {**os.environ, **blas_env(), "HF_HUB_CACHE": str(hub), "HF_HUB_OFFLINE": "1"}
     command = [sys.executable, "-m", "mlx_lm", "server", "--model", str(model_dir)]

@@ -29,7 +29,7 @@ BAD_OPTIONS = [
     (
         ["--backend", "openai", "--base-url", "http://127.0.0.1:9/v1"],
         {},
-        "--model must name the model directory for the openai backend, got nothing",
+        "--model must name the model the server serves (a folder or a model id), got nothing",
     ),
     (["--base-url", "http://127.0.0.1:9/v1"], {}, "--base-url is for the openai backend, got it with --backend mlx"),
     (["--floor", "single_tool"], {}, "--floor must be CATEGORY=VALUE, got 'single_tool'"),

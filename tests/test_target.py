@@ -16,7 +16,7 @@ from punie_eval.paths import reference_model_dir
     ("kwargs", "message"),
     [
         ({"backend": "mlx"}, "--model must name the model directory for the mlx backend"),
-        ({"backend": "openai", "base_url": "http://h/v1"}, "--model must name the model directory for the openai"),
+        ({"backend": "openai", "base_url": "http://h/v1"}, "--model must name the model the server serves"),
         ({"backend": "openai", "model": "M"}, "--backend openai needs --base-url"),
         ({"backend": "openai", "model": "M", "base_url": "127.0.0.1:8080"}, "--base-url must start with http://"),
         ({"backend": "mlx", "model": "M", "base_url": "http://127.0.0.1:1"}, "--base-url is for the openai backend"),

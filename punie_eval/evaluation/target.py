@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from punie_eval.errors import UsageError
+from punie_eval.generation.backends.openai_backend import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_S
 
 if TYPE_CHECKING:
     from punie_eval.generation.backends.base import Backend
@@ -69,7 +70,10 @@ class RunTarget:
     base_url: str | None = None
     replay: Path | None = None
     adapter: Path | None = None
-    name: str = ""  # default: the model folder's name, or the recording's model name
+    name: str = ""  # default: the model folder's name, the served model id, or the recording's model name
+    model_id: str | None = None  # a served model's id (a hub id, a GGUF name) when it is not a local folder
+    concurrency: int = DEFAULT_CONCURRENCY  # openai: requests in flight
+    timeout_s: float = DEFAULT_TIMEOUT_S  # openai: total deadline of one request attempt
 
     def __post_init__(self) -> None:
         self._check()
@@ -85,6 +89,8 @@ class RunTarget:
             from punie_eval.generation.backends.replay import recorded_model_name
 
             return recorded_model_name(Path(self.replay))
+        if self.model_id is not None:
+            return self.model_id
         name = Path(self.model or "model").name
         return f"{name}+{self.adapter.name}" if self.adapter is not None else name
 
@@ -93,8 +99,16 @@ class RunTarget:
             raise UsageError(f"--backend must be one of {', '.join(BACKENDS)}; got {self.backend!r}")
         if self.backend == "openai" and not self.base_url:
             raise UsageError("--backend openai needs --base-url URL (e.g. http://127.0.0.1:8080/v1)")
-        if self.backend in ("mlx", "openai") and self.model is None:
-            raise UsageError(f"--model must name the model directory for the {self.backend} backend, got nothing")
+        if self.backend == "mlx" and self.model is None:
+            raise UsageError("--model must name the model directory for the mlx backend, got nothing")
+        if self.backend == "openai" and self.model is None and not self.model_id:
+            raise UsageError("--model must name the model the server serves (a folder or a model id), got nothing")
+        if self.model_id is not None and (self.backend != "openai" or self.model is not None):
+            raise UsageError(f"--model {self.model_id!r} is not a model folder (a served id needs --backend openai)")
+        if isinstance(self.concurrency, bool) or not isinstance(self.concurrency, int) or self.concurrency < 1:
+            raise UsageError(f"--concurrency must be a positive integer, got {self.concurrency!r}")
+        if not math.isfinite(self.timeout_s) or self.timeout_s <= 0:
+            raise UsageError(f"--timeout must be a positive number of seconds, got {self.timeout_s!r}")
         if self.base_url is not None and not self.base_url.startswith(("http://", "https://")):
             raise UsageError(f"--base-url must start with http:// or https://, got {self.base_url!r}")
         if self.base_url is not None and self.backend != "openai":
@@ -115,9 +129,11 @@ class RunTarget:
         return cls("mlx", model=Path(model), adapter=Path(adapter) if adapter is not None else None)
 
     @classmethod
-    def served(cls, base_url: str, model: Path | str) -> RunTarget:
-        """The model directory ``model`` as served by an OpenAI-compatible server at ``base_url``."""
-        return cls("openai", model=Path(model), base_url=base_url)
+    def served(cls, base_url: str, model: Path | str, **transport: Any) -> RunTarget:
+        """A model served at ``base_url``: a local model folder (hashed), or the server's model id."""
+        if Path(model).expanduser().is_dir():
+            return cls("openai", model=Path(model), base_url=base_url, **transport)
+        return cls("openai", model_id=str(model), base_url=base_url, **transport)
 
     @classmethod
     def replayed(cls, path: Path | str) -> RunTarget:
@@ -128,6 +144,8 @@ class RunTarget:
         """One line for the header: what answers and where."""
         if self.backend == "replay":
             return f"replay {self.replay}"
+        if self.model_id is not None:
+            return f"{self.model_id!r} (served id, not hashed) at {self.base_url}"
         where = f" at {self.base_url}" if self.backend == "openai" else ""
         adapter = f" + adapter {self.adapter}" if self.adapter is not None else ""
         return f"{self.model}{adapter}{where}"
@@ -142,9 +160,11 @@ class RunTarget:
         if self.backend == "openai":
             from punie_eval.generation.backends.openai_backend import OpenAIBackend
 
-            assert self.model is not None
             assert self.base_url is not None
-            return OpenAIBackend(self.base_url, self.model, cache_dir=cache_dir)
+            model = self.model if self.model is not None else str(self.model_id)
+            return OpenAIBackend(
+                self.base_url, model, cache_dir=cache_dir, concurrency=self.concurrency, timeout_s=self.timeout_s
+            )
         from punie_eval.generation.backends.replay import ReplayBackend
 
         assert self.replay is not None

@@ -19,13 +19,19 @@ ENV_ADAPTER, INI_ADAPTER = "PUNIE_ADAPTER", "punie_adapter"
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("punie", "punie-eval: evaluate a tool-calling model on the query suite")
     add = group.addoption
-    add("--model", metavar="PATH", help=f"model directory (env {ENV_MODEL}, ini {INI_MODEL}; default: reference model)")
+    add(
+        "--model",
+        metavar="PATH|ID",
+        help=f"model folder, or a served model id (env {ENV_MODEL}; default: reference model)",
+    )
     add("--adapter", metavar="DIR", help=f"LoRA adapter folder on top of --model, unfused (env {ENV_ADAPTER})")
     add("--queries", metavar="FILE", help=f"query suite JSON (env {ENV_QUERIES}; default: data/queries.json)")
     add("--max-tokens", metavar="N", default=str(DEFAULT_MAX_TOKENS), help="new tokens per turn (default 512)")
     add("--results", metavar="FILE", help="write the run's results JSON to FILE (atomically)")
     add("--backend", default="mlx", metavar="NAME", help="mlx (in-process), openai (HTTP server) or replay")
     add("--base-url", metavar="URL", help="OpenAI-compatible server for --backend openai")
+    add("--concurrency", metavar="N", help="openai backend: requests in flight (default 4)")
+    add("--timeout", metavar="S", help="openai backend: total deadline of one request, in seconds (default 120)")
     add("--replay", metavar="FILE", help="recorded responses (JSONL or results file) for --backend replay")
     add("--cache-dir", metavar="DIR", default=opts.DEFAULT_CACHE_DIR, help="generation cache (default .punie-cache)")
     add("--no-cache", action="store_true", help="neither read nor write the generation cache")
@@ -64,6 +70,8 @@ def run_options(config: pytest.Config) -> opts.RunOptions:
         floors=get("floor"),
         baseline=get("baseline"),
         allow_partial=get("allow_partial"),
+        concurrency=get("concurrency"),
+        timeout=get("timeout"),
         adapter=opts.resolve(get("adapter"), os.environ, ENV_ADAPTER, config.getini(INI_ADAPTER), INI_ADAPTER),
         system_prompt=opts.resolve(get("system_prompt"), os.environ, ENV_PROMPT, config.getini(INI_PROMPT), INI_PROMPT),
     )

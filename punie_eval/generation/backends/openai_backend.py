@@ -49,6 +49,10 @@ from punie_eval.types import FinishReason, Response
 DEFAULT_TIMEOUT_S = 120.0  # the TOTAL time one request attempt may take, not a per-read timeout
 DEFAULT_RETRIES = 2
 DEFAULT_CONCURRENCY = 4
+HUB_CACHE_HINT = (
+    "(mlx_lm.server answers /v1/models with an error until its Hugging Face cache folder exists: "
+    "mkdir -p ~/.cache/huggingface/hub, or point HF_HUB_CACHE at an existing folder, then restart it)"
+)
 DEFAULT_NOTICE_S = 5.0  # say "waiting for the server" when requests take longer than this
 NOTICE_EVERY_S = 30.0
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -254,7 +258,12 @@ class OpenAIBackend:
                 _shut(conn)
 
     def served_models(self) -> list[str]:
-        reply = self._request("GET", "/v1/models")
+        try:
+            reply = self._request("GET", "/v1/models")
+        except BackendError as err:
+            if "HTTP 500" in str(err) or "not JSON" in str(err):  # mlx_lm.server with no hub cache folder
+                raise BackendError(f"{err} {HUB_CACHE_HINT}") from None
+            raise
         data = reply.get("data") if isinstance(reply, dict) else None
         if not isinstance(data, list):
             raise BackendError(f"GET {self.root}/v1/models: must hold a data list, got {str(reply)[:80]!r}")
