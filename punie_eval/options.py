@@ -21,7 +21,17 @@ from punie_eval.generation.fingerprint import ADAPTER_FILES, is_adapter_dir
 from punie_eval.outputs import refuse_overwriting_inputs
 from punie_eval.paths import reference_model_dir
 from punie_eval.queries import QuerySuite, load_suite, with_system_prompt
-from punie_eval.values import existing_dir, existing_file, floor_pairs, fraction, positive_int, prompt_text, seconds
+from punie_eval.scoring.layers import THINK_POLICIES, ThinkPolicy
+from punie_eval.values import (
+    existing_dir,
+    existing_file,
+    floor_pairs,
+    fraction,
+    json_object,
+    positive_int,
+    prompt_text,
+    seconds,
+)
 
 DEFAULT_CACHE_DIR = ".punie-cache"
 
@@ -55,6 +65,7 @@ class RunOptions:
 
     target: RunTarget
     decoding: Decoding
+    think: ThinkPolicy
     suite: QuerySuite
     policy: GatePolicy
     results: Path | None
@@ -114,6 +125,8 @@ def build_options(
     adapter: Setting | None = None,
     concurrency: str | int | None = None,
     timeout: str | float | None = None,
+    chat_template_args: str | None = None,
+    think: str = "fail",
 ) -> RunOptions:
     """Check every value and every combination; the first bad one raises ``UsageError``."""
     transport: dict[str, Any] = {}
@@ -124,7 +137,10 @@ def build_options(
     if transport and backend != "openai":
         raise UsageError(f"--concurrency and --timeout are for the openai backend, got --backend {backend}")
     target = _target(backend, model, base_url, replay, adapter, transport)
-    decoding = Decoding(max_tokens=positive_int("--max-tokens", max_tokens))
+    template_args = json_object("--chat-template-args", chat_template_args) if chat_template_args else {}
+    decoding = Decoding(max_tokens=positive_int("--max-tokens", max_tokens), chat_template_args=template_args)
+    if think not in THINK_POLICIES:
+        raise UsageError(f"--think must be one of {', '.join(THINK_POLICIES)}; got {think!r}")
     queries_path = existing_file(_where(queries, "--queries"), queries.value) if queries.value else None
     suite = load_suite(queries_path)
     if system_prompt is not None and system_prompt.value is not None:
@@ -157,6 +173,7 @@ def build_options(
     return RunOptions(
         target=target,
         decoding=decoding,
+        think=think,
         suite=suite,
         policy=policy,
         results=results_path,

@@ -6,9 +6,11 @@ loader and the CLI can check a value without importing the run's machinery.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from punie_eval.errors import UsageError
 
@@ -92,3 +94,14 @@ def seconds(where: str, value: str | float) -> float:
     if not math.isfinite(number) or number <= 0:
         raise UsageError(f"{where} must be a positive number of seconds, got {value}")
     return number
+
+
+def json_object(where: str, value: str) -> dict[str, Any]:
+    """A JSON object given on the command line (``'{"enable_thinking": false}'``)."""
+    try:
+        parsed = json.loads(value)
+    except ValueError as err:
+        raise UsageError(f"{where} must be a JSON object, got {value!r} ({err})") from None
+    if not isinstance(parsed, dict):
+        raise UsageError(f"{where} must be a JSON object, got {value!r}")
+    return parsed

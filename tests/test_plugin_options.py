@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from punie_pytester import mini_project, run, setup_project
+from punie_pytester import call, mini_project, run, setup_project
 
 pytestmark = pytest.mark.slow  # builds or loads a model, or runs pytest or a server
 
@@ -133,3 +133,16 @@ def test_plugin_options_bad_system_prompt(
     result = run(pytester, "--collect-only", f"--system-prompt={value}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"ERROR: {message}*"])
+
+
+@pytest.mark.parametrize(("think", "ret"), [("fail", 1), ("strip", 0)])
+def test_plugin_options_think_policy(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, think: str, ret: int
+) -> None:
+    """--think strip scores a thinking model's answer after its <think> block; by default it fails (think_leak)."""
+    base = mini_project(pytester, monkeypatch)
+    answer = "<think>git_status, then print clean</think>\n" + call('result = git_status(".")\nprint(result.clean)')
+    pytester.path.joinpath("think.jsonl").write_text(json.dumps({"id": "status", "responses": [answer]}) + "\n")
+    args = [a if a != "replay.jsonl" else "think.jsonl" for a in base]
+    result = run(pytester, *args, "-k", "status", f"--think={think}")
+    assert result.ret == ret

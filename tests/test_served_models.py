@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from mlx_server import serve_mlx
@@ -45,8 +45,10 @@ class _Served(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._send({"object": "list", "data": [{"id": SERVED_ID, "object": "model"}]})
 
+    bodies: ClassVar[list[dict[str, Any]]] = []  # every chat request received
+
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.bodies.append(json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0))))
         message = {"role": "assistant", "content": ANSWER}
         self._send({"choices": [{"message": message, "finish_reason": "stop"}], "usage": {"completion_tokens": 30}})
 
@@ -84,6 +86,14 @@ def test_served_model_id_through_pytest_evals(served: str, tmp_path: Path) -> No
     assert json.loads((tmp_path / "r.json").read_text())["metadata"]["model"]["name"] == SERVED_ID
 
 
+def test_served_chat_template_args_are_sent_as_chat_template_kwargs(served: str) -> None:
+    """--chat-template-args reaches the server as chat_template_kwargs (vLLM's and mlx_lm.server's name)."""
+    _Served.bodies.clear()
+    decoding = Decoding(max_tokens=16, chat_template_args={"enable_thinking": False})
+    evaluate(None, RunTarget.served(served, SERVED_ID), decoding, queries=["st_git_status"], progress=None)
+    assert [b.get("chat_template_kwargs") for b in _Served.bodies] == [{"enable_thinking": False}]
+
+
 def _options(**kwargs: Any) -> None:
     base: dict[str, Any] = {
         "model": Setting(None, ""), "queries": Setting(None, ""), "max_tokens": 512, "results": None,
@@ -101,8 +111,20 @@ def _options(**kwargs: Any) -> None:
         ({"model": Setting("m", ""), "timeout": "nan"}, "--timeout must be a positive number of seconds, got nan"),
         ({"backend": "mlx", "base_url": None, "concurrency": "2"}, "--concurrency and --timeout are for the openai"),
         ({}, "--model must name the model the server serves"),
+        ({"model": Setting("m", ""), "chat_template_args": "[1]"}, "--chat-template-args must be a JSON object"),
+        ({"model": Setting("m", ""), "chat_template_args": "{bad"}, "--chat-template-args must be a JSON object"),
+        ({"model": Setting("m", ""), "think": "keep"}, "--think must be one of fail, strip; got 'keep'"),
     ],
-    ids=["zero-concurrency", "negative-timeout", "nan-timeout", "concurrency-with-mlx", "no-model"],
+    ids=[
+        "zero-concurrency",
+        "negative-timeout",
+        "nan-timeout",
+        "concurrency-with-mlx",
+        "no-model",
+        "template-args-list",
+        "template-args-not-json",
+        "think-unknown",
+    ],
 )
 def test_served_bad_transport_options_are_usage_errors(kwargs: dict[str, Any], message: str) -> None:
     """Each bad --concurrency / --timeout value or combination is one usage error."""

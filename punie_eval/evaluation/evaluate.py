@@ -23,8 +23,8 @@ from punie_eval.generation.engine import Progress, SessionResponses, collect_res
 from punie_eval.queries import Query, QuerySuite, load_suite
 from punie_eval.registry import ToolRegistry, load_registry
 from punie_eval.reporting.results import run_metadata
-from punie_eval.scoring.layers import SCORER_VERSION, needs_turn2, score_query
-from punie_eval.types import QueryScore, Response
+from punie_eval.scoring.layers import SCORER_VERSION, ThinkPolicy, needs_turn2, score_query
+from punie_eval.types import Response
 
 
 def wants_turn2(query: Query, turn1: Response) -> bool:
@@ -87,12 +87,14 @@ def evaluate(
     cache: Path | str | None = None,
     registry: ToolRegistry | None = None,
     progress: Progress | None = stderr_progress,
+    think: ThinkPolicy = "fail",
 ) -> RunResult:
     """Generate (at most once per conversation) and score the suite's queries on ``target``.
 
     ``suite`` is a loaded suite or a suite file (None: the bundled 57-query suite);
     ``queries`` narrows the run to these ids; ``cache`` is a generation cache folder shared
-    with pytest runs (None: no cache); ``progress`` receives one line per batch.
+    with pytest runs (None: no cache); ``progress`` receives one line per batch; ``think="strip"``
+    scores a thinking model's answer after its leading ``<think>`` block (``"fail"``: a format failure).
     """
     decoding = decoding or Decoding()
     if not decoding.greedy:
@@ -112,9 +114,10 @@ def evaluate(
         follow_up=wants_turn2,
         progress=progress or (lambda line: None),
     )
-    scores: dict[str, QueryScore] = {q.id: score_query(q, responses.responses[q.id], registry) for q in chosen}
+    scores = {q.id: score_query(q, responses.responses[q.id], registry, think=think) for q in chosen}
     records = tuple(QueryRecord.from_score(q, scores[q.id]) for q in chosen)
     metadata = session_metadata(responses, suite, decoding, started_at, time.monotonic() - started)
+    metadata["think"] = think
     result, _, _ = summarize(RunResult(metadata, records, scores=scores), suite, GatePolicy())
     return result
 
@@ -125,13 +128,14 @@ def score_response(
     *,
     suite: QuerySuite | None = None,
     registry: ToolRegistry | None = None,
+    think: ThinkPolicy = "fail",
 ) -> QueryRecord:
     """Score raw response text (one string per turn) for a query of the suite (default: the bundled one)."""
     registry = registry or load_registry()
     if isinstance(query, str):
         query = select(suite or load_suite(None, registry), [query])[0]
     texts = [responses] if isinstance(responses, str) else list(responses)
-    return QueryRecord.from_score(query, score_query(query, [Response(t) for t in texts], registry))
+    return QueryRecord.from_score(query, score_query(query, [Response(t) for t in texts], registry, think=think))
 
 
 __all__ = ["evaluate", "score_response", "select", "session_metadata", "target_metadata", "wants_turn2"]

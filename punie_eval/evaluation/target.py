@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -32,6 +33,7 @@ class Decoding:
     temperature: float = 0.0
     top_p: float = 1.0
     seed: int | None = None
+    chat_template_args: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"enable_thinking": False}
 
     def __post_init__(self) -> None:
         if isinstance(self.max_tokens, bool) or not isinstance(self.max_tokens, int) or self.max_tokens < 1:
@@ -46,8 +48,12 @@ class Decoding:
         return self.temperature == 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        """The one JSON form: cache keys and results metadata both use it."""
-        return {"max_tokens": self.max_tokens, "temperature": self.temperature, "top_p": self.top_p, "seed": self.seed}
+        """The one JSON form: cache keys and results metadata both use it (template args only when given)."""
+        out: dict[str, Any] = {"max_tokens": self.max_tokens, "temperature": self.temperature}
+        out |= {"top_p": self.top_p, "seed": self.seed}
+        if self.chat_template_args:
+            out["chat_template_args"] = dict(self.chat_template_args)
+        return out
 
 
 def display_name(raw: str) -> str:
@@ -150,20 +156,26 @@ class RunTarget:
         adapter = f" + adapter {self.adapter}" if self.adapter is not None else ""
         return f"{self.model}{adapter}{where}"
 
-    def make_backend(self, cache_dir: Path | None) -> Backend:
-        """The backend for this target; loads nothing yet."""
+    def make_backend(self, cache_dir: Path | None, decoding: Decoding | None = None) -> Backend:
+        """The backend for this target, rendering prompts with ``decoding``'s template args; loads nothing yet."""
+        template_args = dict(decoding.chat_template_args) if decoding is not None else {}
         if self.backend == "mlx":
             from punie_eval.generation.backends.mlx_backend import MlxBackend
 
             assert self.model is not None  # checked in __post_init__
-            return MlxBackend(self.model, adapter=self.adapter, cache_dir=cache_dir)
+            return MlxBackend(self.model, adapter=self.adapter, cache_dir=cache_dir, template_args=template_args)
         if self.backend == "openai":
             from punie_eval.generation.backends.openai_backend import OpenAIBackend
 
             assert self.base_url is not None
             model = self.model if self.model is not None else str(self.model_id)
             return OpenAIBackend(
-                self.base_url, model, cache_dir=cache_dir, concurrency=self.concurrency, timeout_s=self.timeout_s
+                self.base_url,
+                model,
+                cache_dir=cache_dir,
+                concurrency=self.concurrency,
+                timeout_s=self.timeout_s,
+                template_args=template_args,
             )
         from punie_eval.generation.backends.replay import ReplayBackend
 

@@ -166,7 +166,7 @@ def collect_responses(
     query gets a second turn (the scorer's rule, passed in so generation knows no scoring).
     """
     queries = list({q.id: q for q in queries}.values())
-    chosen = target.make_backend(cache_dir)
+    chosen = target.make_backend(cache_dir, decoding)
     identity = chosen.identity()
     if target.backend == "replay":
         shared = None  # reading a file: nothing to share or cache

@@ -136,7 +136,13 @@ def punie_run(request: pytest.FixtureRequest) -> RunResult:
     selected = [q for item in request.session.items if (q := _query_of(item)) is not None]
     try:  # the failure is reported outside the except block: one line, no "during handling" chain
         return evaluate(
-            o.suite, o.target, o.decoding, queries=selected, cache=o.cache_dir, progress=_progress(request.config)
+            o.suite,
+            o.target,
+            o.decoding,
+            queries=selected,
+            cache=o.cache_dir,
+            progress=_progress(request.config),
+            think=o.think,
         )
     except PunieEvalError as err:
         failure = f"generation failed: {err}"

@@ -44,6 +44,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="TEXT|@FILE",
         help=f"ask under this system prompt instead of the suite's (env {ENV_PROMPT})",
     )
+    add(
+        "--chat-template-args",
+        metavar="JSON",
+        help="extra chat-template arguments, e.g. '{\"enable_thinking\": false}'",
+    )
+    add("--think", default="fail", metavar="fail|strip", help="a leading <think> block: a format failure, or stripped")
     add("--allow-partial", action="store_true", help="gate or compare a run that covers only part of the suite")
     parser.addini(INI_MODEL, "default model directory (like --model)", default=None)
     parser.addini(INI_ADAPTER, "LoRA adapter folder (like --adapter)", default=None)
@@ -71,6 +77,8 @@ def run_options(config: pytest.Config) -> opts.RunOptions:
         baseline=get("baseline"),
         allow_partial=get("allow_partial"),
         concurrency=get("concurrency"),
+        chat_template_args=get("chat_template_args"),
+        think=get("think"),
         timeout=get("timeout"),
         adapter=opts.resolve(get("adapter"), os.environ, ENV_ADAPTER, config.getini(INI_ADAPTER), INI_ADAPTER),
         system_prompt=opts.resolve(get("system_prompt"), os.environ, ENV_PROMPT, config.getini(INI_PROMPT), INI_PROMPT),

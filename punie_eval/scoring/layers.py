@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from punie_eval.queries import Query
 from punie_eval.registry import ToolRegistry
@@ -35,7 +35,7 @@ from punie_eval.scoring.diagnosis import (
     repeated_line,
     stray_markup,
 )
-from punie_eval.scoring.parsing import parse_response
+from punie_eval.scoring.parsing import parse_response, strip_leading_think
 from punie_eval.scoring.rules import (
     argument_mismatch,
     binding_problems,
@@ -48,6 +48,8 @@ from punie_eval.types import CallSite, CodeInfo, Diagnosis, Layer, ParsedRespons
 
 SCORER_VERSION = "2"  # 2: stray markup, called fields, undefined names, output, all binding problems
 FALLBACK = "run_command"
+ThinkPolicy = Literal["fail", "strip"]
+THINK_POLICIES: tuple[ThinkPolicy, ...] = ("fail", "strip")
 NOT_REACHED = "not reached: no tool call with code"
 # Labels that fail the format layer; the rest are judged by extract/syntax/gate/prose.
 FORMAT_LABELS = frozenset({"preamble", "trailing_text", "multiple_calls", "max_tokens", "think_leak", "stray_markup"})
@@ -249,9 +251,16 @@ def _expect(query: Query, tools: tuple[str, ...], layer: str) -> _Expect:
     )
 
 
-def score_turn(query: Query, response: Response, registry: ToolRegistry, *, turn: int = 1) -> TurnScore:
-    """Score one turn of ``query``: turn 1 per ``query.expect``, turn 2 per ``query.turn2.expect``."""
-    parsed = parse_response(response.text)
+def score_turn(
+    query: Query, response: Response, registry: ToolRegistry, *, turn: int = 1, think: ThinkPolicy = "fail"
+) -> TurnScore:
+    """Score one turn of ``query``: turn 1 per ``query.expect``, turn 2 per ``query.turn2.expect``.
+
+    ``think="strip"`` scores the text after one leading complete ``<think>`` block (the raw
+    text stays the turn's response); ``"fail"`` scores the raw text, where a think block is a
+    format failure (``think_leak``).
+    """
+    parsed = parse_response(strip_leading_think(response.text) if think == "strip" else response.text)
     if turn == 2:
         if query.turn2 is None:
             raise ValueError(f"query {query.id!r} has no second turn")
@@ -274,18 +283,20 @@ def needs_turn2(query: Query, turn1: Response) -> str | None:
     return None
 
 
-def score_query(query: Query, responses: Sequence[Response], registry: ToolRegistry) -> QueryScore:
+def score_query(
+    query: Query, responses: Sequence[Response], registry: ToolRegistry, *, think: ThinkPolicy = "fail"
+) -> QueryScore:
     """All turns of one query; a multi-turn query given one response records why turn 2 is missing."""
     if not responses or len(responses) > (2 if query.turn2 else 1):
         raise ValueError(f"query {query.id!r} takes {'1 or 2' if query.turn2 else '1'} responses, got {len(responses)}")
-    turns = [score_turn(query, responses[0], registry, turn=1)]
+    turns = [score_turn(query, responses[0], registry, turn=1, think=think)]
     skipped = None
     if query.turn2 is not None:
         if len(responses) == 2:
-            turns.append(score_turn(query, responses[1], registry, turn=2))
+            turns.append(score_turn(query, responses[1], registry, turn=2, think=think))
         else:
             skipped = needs_turn2(query, responses[0]) or "no turn-2 response was given"
     return QueryScore(query.id, query.category, tuple(turns), skipped_turn2=skipped)
 
 
-__all__ = ["SCORER_VERSION", "needs_turn2", "score_query", "score_turn"]
+__all__ = ["SCORER_VERSION", "THINK_POLICIES", "ThinkPolicy", "needs_turn2", "score_query", "score_turn"]

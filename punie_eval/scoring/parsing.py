@@ -259,4 +259,21 @@ def parse_response(text: str) -> ParsedResponse:
     )
 
 
-__all__ = ["parse_response", "well_formed"]
+__all__ = [
+    "parse_response",
+    "strip_leading_think",
+    "well_formed",
+]
+
+
+def strip_leading_think(text: str) -> str:
+    """``text`` without one leading, complete ``<think>…</think>`` block (a thinking model's reasoning).
+
+    Anything else is returned unchanged: no block, a block that does not come first, or an
+    unclosed one (which stays a format failure).
+    """
+    body = text.lstrip()
+    if not body.startswith(THINK_OPEN):
+        return text
+    close = body.find(THINK_CLOSE)
+    return text if close == -1 else body[close + len(THINK_CLOSE) :].lstrip()

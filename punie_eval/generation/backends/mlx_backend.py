@@ -14,7 +14,7 @@ and raises :class:`BackendError` if any token differs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -78,7 +78,9 @@ class MlxBackend:
         adapter: Path | None = None,
         cache_dir: Path | None = None,
         canary: int = DEFAULT_CANARY,
+        template_args: Mapping[str, Any] | None = None,
     ) -> None:
+        self.template_args = dict(template_args or {})  # extra apply_chat_template arguments (enable_thinking)
         self.model_dir = Path(model_dir).resolve()
         self.adapter = Path(adapter).resolve() if adapter is not None else None  # LoRA, loaded unfused
         self.cache_dir = cache_dir
@@ -134,7 +136,7 @@ class MlxBackend:
 
     def render(self, conversation: Conversation) -> list[int]:
         _, tokenizer = self.load()
-        return list(tokenizer.apply_chat_template(conversation, add_generation_prompt=True))
+        return list(tokenizer.apply_chat_template(conversation, add_generation_prompt=True, **self.template_args))
 
     def generate(
         self, conversations: Sequence[Conversation], max_tokens: int, *, ids: Sequence[str] | None = None

@@ -150,7 +150,9 @@ class OpenAIBackend:
         retries: int = DEFAULT_RETRIES,
         notice_s: float = DEFAULT_NOTICE_S,
         progress: Callable[[str], None] | None = None,
+        template_args: Mapping[str, Any] | None = None,
     ) -> None:
+        self.template_args = dict(template_args or {})  # sent as chat_template_kwargs (vLLM, mlx_lm.server)
         self.root = api_root(base_url)
         self.model = str(model)
         local = Path(model)
@@ -295,6 +297,8 @@ class OpenAIBackend:
             "temperature": 0.0,
             "stream": False,
         }
+        if self.template_args:
+            body["chat_template_kwargs"] = self.template_args
         reply = self._request("POST", "/v1/chat/completions", body)
         try:
             choice = reply["choices"][0]
