@@ -23,3 +23,9 @@ def default_queries_file() -> Path:
 
 def reference_model_dir() -> Path:
     return data_dir() / "reference-model"
+
+
+def evals_dir() -> Path:
+    """The ``evals/`` folder punie-eval runs: bundled in the wheel as ``_evals``, else the repository's."""
+    bundled = _PACKAGE / "_evals"
+    return bundled if bundled.is_dir() else _PACKAGE.parent / "evals"
