@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+PUNIE_EVALS = True  # opts runs of this folder in to the punie-eval plugin (header, markers, generation)
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.getgroup("punie").addoption(

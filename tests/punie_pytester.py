@@ -16,6 +16,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 QUERY_TEST = (REPO / "evals" / "test_queries.py").read_text(encoding="utf-8")
 INI = "[pytest]\nstrict = true\nfilterwarnings =\n    error\n"
+OPT_IN_CONFTEST = "PUNIE_EVALS = True  # as in evals/conftest.py: this project's runs are punie's\n"
 
 
 def call(code: str) -> str:
@@ -80,6 +81,7 @@ def setup_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) ->
     for name in ("PUNIE_MODEL", "PUNIE_QUERIES", "PYTEST_ADDOPTS"):
         monkeypatch.delenv(name, raising=False)
     pytester.makefile(".ini", pytest=INI)
+    pytester.makeconftest(OPT_IN_CONFTEST)
     pytester.makepyfile(test_queries=QUERY_TEST)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from punie_pytester import INI, REPO, call, plugin_args, replay_lines
+from punie_pytester import INI, OPT_IN_CONFTEST, REPO, call, plugin_args, replay_lines
 
 SNAPSHOT_TEST = (REPO / "evals" / "test_snapshots.py").read_text(encoding="utf-8")
 LINEAGE = "ref"
@@ -64,6 +64,7 @@ def snapshot_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch)
     for name in ("PUNIE_MODEL", "PUNIE_QUERIES", "PUNIE_SNAPSHOT_LINEAGE", "PYTEST_ADDOPTS"):
         monkeypatch.delenv(name, raising=False)
     pytester.makefile(".ini", pytest=INI)
+    pytester.makeconftest(OPT_IN_CONFTEST)
     pytester.makepyfile(test_snapshots=SNAPSHOT_TEST)
     pytester.path.joinpath("suite.json").write_text(json.dumps(SUITE), encoding="utf-8")
     replay(pytester, GOOD)

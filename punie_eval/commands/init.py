@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import os
 '''
-CONFTEST_TAIL = '''
+CONFTEST_TAIL = """
 
 # This project's copy of the suite is the default of `pytest evals/` (--queries or PUNIE_QUERIES still win).
 os.environ.setdefault("PUNIE_QUERIES", str(Path(__file__).with_name("queries.json")))
-'''
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import pytest
 
 from punie_eval.errors import PunieEvalError
-from punie_eval.plugin.options import run_options
+from punie_eval.plugin.options import opted_in, run_options
 from punie_eval.plugin.state import STATE, RunState
 from punie_eval.queries import Query, QuerySuite
 from punie_eval.reporting.explain import QueryFailure
@@ -62,6 +62,12 @@ def markers(suite: QuerySuite) -> list[tuple[str, str]]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if opted_in(config):
+        activate(config)
+
+
+def activate(config: pytest.Config) -> None:
+    """Resolve the run's options once, register the markers and the end-of-run report."""
     try:
         state = RunState(run_options(config))
     except PunieEvalError as err:
@@ -73,6 +79,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    if STATE not in config.stash:
+        return []
     o = config.stash[STATE].options
     target, suite = o.target, o.suite
     blas = "n/a"
@@ -101,6 +109,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "punie_query" not in metafunc.fixturenames:
         return
+    if STATE not in metafunc.config.stash:  # collecting punie's evals opts the run in (too late for the header)
+        activate(metafunc.config)
     suite = metafunc.config.stash[STATE].options.suite
     params = [
         pytest.param(q, id=q.id, marks=[getattr(pytest.mark, name) for name in (q.category, *q.families)])

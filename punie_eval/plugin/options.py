@@ -14,6 +14,28 @@ ENV_MODEL, INI_MODEL = "PUNIE_MODEL", "punie_model"
 ENV_QUERIES, INI_QUERIES = "PUNIE_QUERIES", "punie_queries"
 ENV_PROMPT, INI_PROMPT = "PUNIE_SYSTEM_PROMPT", "punie_system_prompt"
 ENV_ADAPTER, INI_ADAPTER = "PUNIE_ADAPTER", "punie_adapter"
+ENV_NAMES = (ENV_MODEL, ENV_QUERIES, ENV_PROMPT, ENV_ADAPTER)
+INI_NAMES = (INI_MODEL, INI_QUERIES, INI_PROMPT, INI_ADAPTER)
+OPT_IN = "PUNIE_EVALS"  # a conftest.py that sets PUNIE_EVALS = True opts its folder's runs in
+# Every option of the group with its default: a run that sets any of them opts in.
+DEFAULTS: dict[str, object] = {
+    "model": None, "adapter": None, "queries": None, "max_tokens": str(DEFAULT_MAX_TOKENS), "results": None,
+    "backend": "mlx", "base_url": None, "concurrency": None, "timeout": None, "replay": None,
+    "cache_dir": opts.DEFAULT_CACHE_DIR, "no_cache": False, "gate": False, "min_strict": str(DEFAULT_MIN_STRICT),
+    "floor": [], "baseline": None, "system_prompt": None, "chat_template_args": None, "think": "fail",
+    "allow_partial": False, "snapshot_lineage": None,
+}  # fmt: skip
+
+
+def opted_in(config: pytest.Config) -> bool:
+    """Whether this run is punie's: a punie option or environment variable or ini key is set, or a
+    conftest.py sets ``PUNIE_EVALS = True`` (as ``evals/conftest.py`` does). Otherwise the plugin
+    stays out of the way: no header, hashing, cache folder, BLAS preload or markers."""
+    if any(getattr(plugin, OPT_IN, False) is True for plugin in config.pluginmanager.get_plugins()):
+        return True
+    if any(os.environ.get(name) for name in ENV_NAMES) or any(config.getini(name) for name in INI_NAMES):
+        return True
+    return any(config.getoption(dest, default) != default for dest, default in DEFAULTS.items())
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
