@@ -27,12 +27,15 @@ def free_port() -> int:
 def serve_mlx(model_dir: Path, work: Path, *, hub_cache: bool = True) -> Iterator[str]:
     """``python -m mlx_lm server`` for ``model_dir``; yields its URL; stopped by its PID afterwards.
 
-    ``hub_cache=False`` points the server at a Hugging Face cache folder that does not exist,
-    as on a fresh machine (its /v1/models then fails).
+    ``hub_cache=False`` points the server at a Hugging Face cache folder that does not exist and
+    cannot be created (its parent is a file), as on a fresh machine: its /v1/models then fails.
     """
     hub = work / "hf-hub"  # /v1/models needs an existing (empty) hub cache
     if hub_cache:
         hub.mkdir(parents=True, exist_ok=True)
+    else:
+        (work / "not-a-folder").write_text("")
+        hub = work / "not-a-folder" / "hub"
     port = free_port()
     env = {**os.environ, **blas_env(), "HF_HUB_CACHE": str(hub), "HF_HUB_OFFLINE": "1"}
     command = [sys.executable, "-m", "mlx_lm", "server", "--model", str(model_dir)]

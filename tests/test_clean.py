@@ -175,6 +175,13 @@ def test_clean_never_modifies_input(tmp_path_factory: pytest.TempPathFactory, tr
     assert (tmp / "in" / "train.jsonl").read_bytes() == before
 
 
+def test_clean_removes_stacked_announcements(tmp_path: Path) -> None:
+    """Two announce-then-stop turns before one call both come off in one pass (found by hypothesis)."""
+    announce, nudge = ("assistant", "I'll run the tests."), ("user", "q")
+    out = _clean(tmp_path, [_example(("user", "go"), announce, nudge, announce, nudge, ("assistant", CALL))])
+    assert [m["content"] for m in out["train"][0]["messages"][1:]] == ["go", CALL]
+
+
 @PROPS
 @given(train=EXAMPLES)
 def test_clean_is_idempotent(tmp_path_factory: pytest.TempPathFactory, train: list[dict[str, Any]]) -> None:

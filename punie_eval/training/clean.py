@@ -63,8 +63,12 @@ def clean_messages(
     messages: Sequence[Mapping[str, str]], kinds: frozenset[str], registry: ToolRegistry, report: Report
 ) -> list[Message]:
     out = [dict(m) for m in messages]
-    if "announcements" in kinds:
-        for i in reversed([i for i in chatfacts.announce_turns(out) if chatfacts.starts_real_call(out[i + 2])]):
+    # Stacked announcements ("I'll run it." / "go" / "I'll run it." / "go" / call) come off one pair at a
+    # time, each removal exposing the one before it: repeat until none is left, so clean is idempotent.
+    while "announcements" in kinds and (
+        found := [i for i in chatfacts.announce_turns(out) if chatfacts.starts_real_call(out[i + 2])]
+    ):
+        for i in reversed(found):
             report.kinds["announcements"] += 1
             for tool in chatfacts.tools_called(out[i + 2], registry) or ("(unknown)",):
                 report.tools["announcements", tool] += 1
