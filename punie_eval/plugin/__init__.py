@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import pytest
 
 from punie_eval.errors import PunieEvalError
-from punie_eval.plugin.options import opted_in, run_options
+from punie_eval.plugin.options import add_options, opted_in, run_options
 from punie_eval.plugin.state import STATE, RunState
 from punie_eval.queries import Query, QuerySuite
 from punie_eval.reporting.explain import QueryFailure
@@ -33,10 +33,7 @@ if TYPE_CHECKING:
     from punie_eval.evaluation.result import RunResult
     from punie_eval.types import QueryScore
 
-pytest_plugins = [
-    "punie_eval.plugin.options",  # the "punie" option group, resolved to RunOptions
-    "punie_eval.plugin.snapshots",  # --snapshot-lineage, punie_snapshot, snapshot review
-]
+pytest_plugins = ["punie_eval.plugin.snapshots"]  # --snapshot-lineage, punie_snapshot, snapshot review
 
 QUERY_PROPERTY, RECORD_PROPERTY, SESSION_PROPERTY = "punie_query", "punie_record", "punie_session"
 VERDICT_NODEID = "punie-eval::gate"  # the verdict's own test case (JUnit XML, the pass/fail tally)
@@ -45,6 +42,10 @@ STATIC_MARKERS = (
     ("data", "data-contract test: reads data files only, never loads a model."),
     ("slow", "slow test: builds or loads a model, runs pytest or a server, or reads the whole training corpus."),
 )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
 
 
 def markers(suite: QuerySuite) -> list[tuple[str, str]]:

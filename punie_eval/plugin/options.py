@@ -1,4 +1,8 @@
-"""The "punie" option group and its resolution to one checked ``RunOptions`` (command line → env → ini)."""
+"""The "punie" option group and its resolution to one checked ``RunOptions`` (command line → env → ini).
+
+A helper of the plugin, not a plugin itself: listing it in ``pytest_plugins`` after the plugin
+imported it would make pytest warn that it cannot rewrite its asserts.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +42,8 @@ def opted_in(config: pytest.Config) -> bool:
     return any(config.getoption(dest, default) != default for dest, default in DEFAULTS.items())
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def add_options(parser: pytest.Parser) -> None:
+    """The punie option group and ini keys (called from the plugin's ``pytest_addoption``)."""
     group = parser.getgroup("punie", "punie-eval: evaluate a tool-calling model on the query suite")
     add = group.addoption
     add(
