@@ -91,7 +91,12 @@ def test_adapter_through_pytest_evals(adapter: Path, tmp_path: Path) -> None:
     command = [sys.executable, "-m", "pytest", "evals/test_queries.py", "-p", "no:cacheprovider", "--no-cache"]
     command += ["--adapter", str(adapter), "-k", "st_git_status", "--results", str(results)]
     done = subprocess.run(
-        command, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=300
+        command,
+        cwd=REPO,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert f"+ adapter {adapter}" in done.stdout, done.stdout[-2000:]
     model = json.loads(results.read_text())["metadata"]["model"]

@@ -79,7 +79,11 @@ def test_served_model_id_through_pytest_evals(served: str, tmp_path: Path) -> No
     command += ["--backend", "openai", "--base-url", served, "--model", SERVED_ID, "--concurrency", "2"]
     command += ["--timeout", "10", "-k", "st_git_status", "--results", str(tmp_path / "r.json")]
     done = subprocess.run(
-        command, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True
+        command,
+        cwd=REPO,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stdout[-2000:]
     assert f"model {SERVED_ID!r} (served id, not hashed) at {served}" in done.stdout
@@ -138,5 +142,5 @@ def test_served_missing_hub_cache_gives_the_hint(tmp_path: Path) -> None:
     with serve_mlx(reference_model_dir(), tmp_path, hub_cache=False) as url:
         target = RunTarget.served(url + "/v1", reference_model_dir())
         with pytest.raises(BackendError, match=r"Hugging Face cache folder exists: mkdir -p") as info:
-            evaluate(None, target, queries=["st_git_status"], progress=None)
+            evaluate(None, target, queries=["st_git_status"], cache=tmp_path / "cache", progress=None)  # nothing cached
     assert "\n" not in str(info.value)
