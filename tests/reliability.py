@@ -24,8 +24,10 @@ NEVER_EOS_ID = 1_000_000  # beyond the vocabulary: the model can never produce i
 
 
 def child_env() -> dict[str, str]:
-    drop = ("PUNIE_MODEL", "PUNIE_QUERIES", "PYTEST_ADDOPTS")
-    return {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("PYTEST_XDIST")}
+    """The environment of a child pytest or CLI run: this repo importable, none of this run's PUNIE_* or
+    PYTEST_* settings (a child inheriting xdist's run id would share this run's per-run cache folder)."""
+    kept = {k: v for k, v in os.environ.items() if not k.startswith(("PUNIE_", "PYTEST_"))}
+    return {**kept, "PYTHONPATH": str(REPO)}
 
 
 def default_sigint() -> None:

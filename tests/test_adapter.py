@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from reliability import child_env
 
 from punie_eval import RunTarget, evaluate
 from punie_eval.errors import UsageError
@@ -93,7 +94,7 @@ def test_adapter_through_pytest_evals(adapter: Path, tmp_path: Path) -> None:
     done = subprocess.run(
         command,
         cwd=REPO,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}, "PYTHONPATH": str(REPO)},
+        env=child_env(),
         capture_output=True,
         text=True,
         timeout=300,

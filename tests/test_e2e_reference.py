@@ -7,7 +7,6 @@ and snapshots, then reads the results file and the JUnit report.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from reliability import child_env
 
 from punie_eval.generation.fingerprint import fingerprint
 from punie_eval.paths import reference_model_dir
@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _run_evals(tmp: Path, cache: Path, name: str) -> tuple[int, dict[str, Any], Counter[tuple[str, str]]]:
     results, junit = tmp / f"{name}.json", tmp / f"{name}.xml"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PUNIE_", "PYTEST_"))}
+    env = child_env()
     proc = subprocess.run(
         [
             sys.executable,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from mlx_server import CountingProxy, serve_mlx
+from reliability import child_env
 
 from punie_eval.paths import reference_model_dir
 
@@ -21,8 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _pytest(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    # Not this run's xdist ids: with them a --no-cache child would share the outer run's per-run cache folder.
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}, "PYTHONPATH": str(REPO)}
+    env = child_env()
     command = [sys.executable, "-m", "pytest", "evals/", "-p", "no:cacheprovider", "--no-cache", *args]
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False)
 

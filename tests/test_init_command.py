@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from reliability import child_env
 
 from punie_eval.cli import main
 
@@ -38,7 +38,7 @@ def test_init_project_runs_its_own_suite(tmp_path: Path) -> None:
     suite_file.write_text(json.dumps(suite))
     replay = tmp_path / "answers.jsonl"
     replay.write_text(json.dumps({"id": "st_git_status", "responses": [CALL + "</function>\n</tool_call>"]}) + "\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PUNIE_", "PYTEST_"))}
+    env = child_env()
     command = [sys.executable, "-m", "pytest", "evals/", "-p", "no:cacheprovider", "--no-cache", "--gate"]
     command += ["--backend", "replay", "--replay", str(replay), "-m", "not data"]
     done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)

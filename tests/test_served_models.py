@@ -4,7 +4,6 @@ hint for mlx_lm.server's missing Hugging Face cache folder."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -15,6 +14,7 @@ from typing import Any, ClassVar
 
 import pytest
 from mlx_server import serve_mlx
+from reliability import child_env
 
 from punie_eval import RunTarget, evaluate
 from punie_eval.errors import BackendError, UsageError
@@ -81,7 +81,7 @@ def test_served_model_id_through_pytest_evals(served: str, tmp_path: Path) -> No
     done = subprocess.run(
         command,
         cwd=REPO,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}, "PYTHONPATH": str(REPO)},
+        env=child_env(),
         capture_output=True,
         text=True,
     )

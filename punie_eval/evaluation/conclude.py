@@ -88,10 +88,10 @@ def summarize(
 
 
 def _compare(result: RunResult, baseline: Path, suite: QuerySuite, policy: GatePolicy) -> tuple[list[str], bool]:
-    from punie_eval.reporting.compare import Verdict, compare_with_baseline
+    from punie_eval.reporting.compare import Verdict, compare
 
     try:
-        outcome = compare_with_baseline(
+        outcome = compare(
             baseline,
             result.to_json(),
             min_strict=policy.min_strict,

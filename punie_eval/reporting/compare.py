@@ -317,25 +317,3 @@ def _decide(
         f"no significant regression ({test.regressed} pass→fail vs {test.fixed} fail→pass, "
         f"exact McNemar p={test.p_exact:.4g})",
     ]
-
-
-def compare_with_baseline(
-    baseline_path: Path | str,
-    candidate: Mapping[str, Any],
-    *,
-    force: bool = False,
-    allow_partial: bool = False,
-    min_strict: float = 0.80,
-    floors: Mapping[str, float] | None = None,
-    alpha: float = 0.05,
-) -> Comparison:
-    """For the pytest plugin's ``--baseline FILE``: compare in-memory candidate results with a file."""
-    return compare(
-        read_results(baseline_path),
-        candidate,
-        force=force,
-        allow_partial=allow_partial,
-        min_strict=min_strict,
-        floors=floors,
-        alpha=alpha,
-    )
