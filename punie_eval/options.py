@@ -16,21 +16,24 @@ from typing import Any, cast
 
 from punie_eval.errors import UsageError
 from punie_eval.evaluation.conclude import GatePolicy
-from punie_eval.evaluation.target import BackendName, Decoding, RunTarget
+from punie_eval.evaluation.target import BackendName, Decoding, RunTarget, check_sampling
 from punie_eval.generation.fingerprint import ADAPTER_FILES, is_adapter_dir
 from punie_eval.outputs import refuse_overwriting_inputs
 from punie_eval.paths import reference_model_dir
 from punie_eval.queries import QuerySuite, load_suite, with_system_prompt
 from punie_eval.scoring.layers import THINK_POLICIES, ThinkPolicy
 from punie_eval.values import (
+    batch_size,
     existing_dir,
     existing_file,
+    finite_number,
     floor_pairs,
     fraction,
     json_object,
     positive_int,
     prompt_text,
     seconds,
+    whole_number,
 )
 
 DEFAULT_CACHE_DIR = ".punie-cache"
@@ -71,6 +74,47 @@ class RunOptions:
     results: Path | None
     cache_dir: Path | None  # None with --no-cache
     baseline: Path | None
+    repeats: int = 1  # sampled runs: outcomes per query
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """--temperature, --top-p, --seed and --repeats as given (strings from pytest, numbers from code)."""
+
+    temperature: str | float = 0.0
+    top_p: str | float = 1.0
+    seed: str | int | None = None
+    repeats: str | int = 1
+
+    def decoding(self) -> dict[str, Any]:
+        seed = whole_number("--seed", self.seed) if self.seed is not None else None
+        top_p = finite_number("--top-p", self.top_p)
+        return {"temperature": finite_number("--temperature", self.temperature), "top_p": top_p, "seed": seed}
+
+
+@dataclass(frozen=True)
+class Generation:
+    """--batch-size, --canary and --canary-strict as given (mlx backend only; None: the default)."""
+
+    batch_size: Setting | None = None
+    canary: str | int | None = None
+    canary_strict: bool = False
+
+    def given(self) -> bool:
+        """Set on the command line (an environment or ini batch size applies to mlx runs only)."""
+        batch = self.batch_size
+        explicit_batch = batch is not None and batch.value is not None and not batch.source
+        return explicit_batch or self.canary is not None or self.canary_strict
+
+    def target_fields(self, backend: str) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        if self.batch_size is not None and self.batch_size.value is not None and backend == "mlx":
+            fields["batch_size"] = batch_size(_where(self.batch_size, "--batch-size"), self.batch_size.value)
+        if self.canary is not None:
+            fields["canary"] = whole_number("--canary", self.canary)
+        if self.canary_strict:
+            fields["canary_strict"] = True
+        return fields
 
 
 def _target(
@@ -127,6 +171,8 @@ def build_options(
     timeout: str | float | None = None,
     chat_template_args: str | None = None,
     think: str = "fail",
+    sampling: Sampling | None = None,
+    generation: Generation | None = None,
 ) -> RunOptions:
     """Check every value and every combination; the first bad one raises ``UsageError``."""
     transport: dict[str, Any] = {}
@@ -136,9 +182,18 @@ def build_options(
         transport["timeout_s"] = seconds("--timeout", timeout)
     if transport and backend != "openai":
         raise UsageError(f"--concurrency and --timeout are for the openai backend, got --backend {backend}")
+    generation = generation or Generation()
+    if generation.given() and backend != "mlx":
+        raise UsageError(f"--batch-size and --canary are for the mlx backend, got --backend {backend}")
+    transport |= generation.target_fields(backend)
     target = _target(backend, model, base_url, replay, adapter, transport)
     template_args = json_object("--chat-template-args", chat_template_args) if chat_template_args else {}
-    decoding = Decoding(max_tokens=positive_int("--max-tokens", max_tokens), chat_template_args=template_args)
+    sampling = sampling or Sampling()
+    decoding = Decoding(
+        max_tokens=positive_int("--max-tokens", max_tokens), chat_template_args=template_args, **sampling.decoding()
+    )
+    repeats = positive_int("--repeats", sampling.repeats)
+    check_sampling(target, decoding, repeats)
     if think not in THINK_POLICIES:
         raise UsageError(f"--think must be one of {', '.join(THINK_POLICIES)}; got {think!r}")
     queries_path = existing_file(_where(queries, "--queries"), queries.value) if queries.value else None
@@ -179,4 +234,5 @@ def build_options(
         results=results_path,
         cache_dir=cache_path,
         baseline=baseline_path,
+        repeats=repeats,
     )

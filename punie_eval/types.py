@@ -11,7 +11,7 @@ Nothing here raises on a malformed model output: a bad output is a value with a 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, get_args
 
 FinishReason = Literal["stop", "length", "tool_calls"]
@@ -47,6 +47,7 @@ class Response:
     finish_reason: FinishReason | None = None  # "length" = max tokens hit (no EOS)
     tokens: int | None = None  # generated tokens, when the backend reports them
     reconstructed: bool = False  # wire text rebuilt from a server's parsed tool_calls
+    seconds: float | None = field(default=None, compare=False)  # from its batch's (request's) start to its end
 
 
 @dataclass(frozen=True)
@@ -163,18 +164,40 @@ class QueryScore:
     category: str
     turns: tuple[TurnScore, ...]
     skipped_turn2: str | None = None  # why turn 2 was not run (no call in turn 1)
+    repeats: tuple[QueryScore, ...] = ()  # a sampled run's K scores (K > 1); turns are then the shown one's
+
+    @classmethod
+    def of_repeats(cls, scores: tuple[QueryScore, ...]) -> QueryScore:
+        """K scores of one query as one: strict when every repeat is; shows the first failing repeat."""
+        shown = next((s for s in scores if not s.strict), scores[0])
+        return cls(shown.query_id, shown.category, shown.turns, shown.skipped_turn2, repeats=scores)
+
+    @property
+    def outcomes(self) -> tuple[QueryScore, ...]:
+        """One score per repeat (a single run: itself)."""
+        return self.repeats or (self,)
 
     @property
     def soft(self) -> bool:
+        if self.repeats:
+            return all(r.soft for r in self.repeats)
         return bool(self.turns) and self.turns[0].soft
 
     @property
     def strict(self) -> bool:
+        if self.repeats:
+            return all(r.strict for r in self.repeats)
         return bool(self.turns) and all(t.strict for t in self.turns) and self.skipped_turn2 is None
 
     @property
     def failure(self) -> str | None:
         """One line: the first failing layer and its reason, or None on a strict pass."""
+        if self.repeats:
+            failed = [(i, r) for i, r in enumerate(self.repeats) if not r.strict]
+            if not failed:
+                return None
+            passes = len(self.repeats) - len(failed)
+            return f"strict in {passes}/{len(self.repeats)} repeats; repeat {failed[0][0]} {failed[0][1].failure}"
         for turn in self.turns:
             if (layer := turn.failure) is not None:
                 return f"turn {turn.turn} {layer.name}: {layer.reason}"

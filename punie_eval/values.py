@@ -10,7 +10,7 @@ import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from punie_eval.errors import UsageError
 
@@ -48,13 +48,39 @@ def fraction(where: str, value: str | float) -> float:
 
 
 def positive_int(where: str, value: str | int) -> int:
+    return whole_number(where, value, 1)
+
+
+def whole_number(where: str, value: str | int, minimum: int = 0) -> int:
+    """An integer of at least ``minimum`` (``--canary 0`` is allowed, ``--repeats 0`` is not)."""
+    kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
     try:
         number = int(value)
     except ValueError:
-        raise UsageError(f"{where} must be a positive integer, got {value!r}") from None
-    if number < 1:
-        raise UsageError(f"{where} must be a positive integer, got {value}")
+        raise UsageError(f"{where} must be {kind}, got {value!r}") from None
+    if number < minimum:
+        raise UsageError(f"{where} must be {kind}, got {value}")
     return number
+
+
+def finite_number(where: str, value: str | float) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise UsageError(f"{where} must be a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise UsageError(f"{where} must be a finite number, got {value}")
+    return number
+
+
+def batch_size(where: str, value: str | int) -> int | Literal["auto"]:
+    """``auto`` (sized from the model's KV cache and free memory) or a positive integer."""
+    if value == "auto":
+        return "auto"
+    try:
+        return whole_number(where, value, 1)
+    except UsageError:
+        raise UsageError(f"{where} must be auto or a positive integer, got {value!r}") from None
 
 
 def floor_pairs(where: str, values: Sequence[str], categories: Sequence[str]) -> dict[str, float]:

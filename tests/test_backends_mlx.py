@@ -12,12 +12,13 @@ import pytest
 from tinymodel import PROSE, build_taught_model, taught_answers
 
 from punie_eval.errors import BackendError, ModelError
+from punie_eval.generation.backends.base import as_requests
 from punie_eval.generation.backends.mlx_backend import (
     MIN_PROBE_TOKENS,
     PROBE,
     MlxBackend,
     canary_indices,
-    check_canary,
+    canary_mismatch,
 )
 from punie_eval.generation.fingerprint import fingerprint
 from punie_eval.generation.prompts import turn1_messages
@@ -57,7 +58,7 @@ def test_mlx_loads_the_model_once(model_dir: Path, suite: QuerySuite) -> None:
     """Several generate calls share one model load."""
     fresh = MlxBackend(model_dir, canary=0)
     for query in suite.queries[:2]:
-        fresh.generate([turn1_messages(suite, query)], 8)
+        fresh.generate(as_requests([turn1_messages(suite, query)]), 8)
     assert fresh.model_loads == 1
 
 
@@ -65,7 +66,7 @@ def test_mlx_taught_answers_end_on_eos(backend: MlxBackend, suite: QuerySuite) -
     """Answers that end with EOS before max_tokens have finish reason stop and their token count."""
     by_id = suite.by_id()
     answers = taught_answers(suite)
-    responses = backend.generate([turn1_messages(suite, by_id[q]) for q in answers], 128, ids=list(answers))
+    responses = backend.generate(as_requests([turn1_messages(suite, by_id[q]) for q in answers], list(answers)), 128)
     assert [r.text for r in responses] == list(answers.values())
     assert [r.finish_reason for r in responses] == ["stop"] * len(answers)
     _, tokenizer = backend.load()
@@ -76,7 +77,7 @@ def test_mlx_taught_answers_end_on_eos(backend: MlxBackend, suite: QuerySuite) -
 def test_mlx_untaught_answers_hit_max_tokens(backend: MlxBackend, suite: QuerySuite) -> None:
     """Random text with no EOS stops at max_tokens: finish reason length, tokens == max_tokens."""
     untaught = [q for q in suite.queries if q.id not in taught_answers(suite)][:3]
-    responses = backend.generate([turn1_messages(suite, q) for q in untaught], 12)
+    responses = backend.generate(as_requests([turn1_messages(suite, q) for q in untaught]), 12)
     assert [(r.finish_reason, r.tokens) for r in responses] == [("length", 12)] * 3
 
 
@@ -98,25 +99,42 @@ def _long_answer(backend: MlxBackend, suite: QuerySuite) -> Query:
 
 
 def test_mlx_canary_catches_a_real_divergence(backend: MlxBackend, suite: QuerySuite) -> None:
-    """Sequential text generated with fewer max_tokens than the batch is reported as a divergence."""
+    """Sequential text generated with fewer max_tokens than the batch is found as a divergence at token 16."""
     query = _long_answer(backend, suite)
     prompt = backend.render(turn1_messages(suite, query))
-    with pytest.raises(BackendError, match=rf"diverged from sequential for query {query.id}: .* at token 16"):
-        check_canary([query.id], backend.generate_batch([prompt], 20), [backend.generate_one(prompt, 16)])
+    batched, alone = backend.generate_batch([prompt], 20)[0], backend.generate_one(prompt, 16)
+    mismatch = canary_mismatch(query.id, batched, alone, backend.load()[1].decode)
+    assert mismatch is not None
+    assert (mismatch.request, mismatch.token) == (query.id, 16)
+    assert mismatch.batched.endswith("(20 tokens, length)")
+    assert mismatch.sequential == "''… (16 tokens, length)"
+    assert canary_mismatch(query.id, batched, batched) is None
 
 
 class _ShortSequential(MlxBackend):
     """A backend whose sequential reference really generates 4 tokens fewer than asked."""
 
-    def generate_one(self, prompt: list[int], max_tokens: int):  # type: ignore[no-untyped-def,override]
-        return super().generate_one(prompt, max_tokens - 4)
+    def generate_one(self, prompt: list[int], max_tokens: int, seed: int | None = None):  # type: ignore[no-untyped-def,override]
+        return super().generate_one(prompt, max_tokens - 4, seed)
 
 
-def test_mlx_generate_raises_when_canary_diverges(backend: MlxBackend, model_dir: Path, suite: QuerySuite) -> None:
-    """generate() runs the canary on every call and raises BackendError naming the query."""
+def test_mlx_canary_mismatch_is_a_warning_by_default(backend: MlxBackend, model_dir: Path, suite: QuerySuite) -> None:
+    """A divergence is recorded with the first differing token and the batched responses are still returned."""
     query = _long_answer(backend, suite)
-    with pytest.raises(BackendError, match=f"batched generation diverged from sequential for query {query.id}"):
-        _ShortSequential(model_dir).generate([turn1_messages(suite, query)], 16, ids=[query.id])
+    short = _ShortSequential(model_dir)
+    (response,) = short.generate(as_requests([turn1_messages(suite, query)], [query.id]), 16)
+    assert response.tokens == 16
+    assert [(m.request, m.token) for m in short.canary_mismatches] == [(query.id, 12)]
+    assert "diverged from sequential for " + query.id + " at token 12" in short.canary_mismatches[0].describe()
+
+
+def test_mlx_canary_strict_raises_on_divergence(backend: MlxBackend, model_dir: Path, suite: QuerySuite) -> None:
+    """With canary_strict the divergence aborts the call with BackendError naming the request."""
+    query = _long_answer(backend, suite)
+    with pytest.raises(BackendError, match=f"diverged from sequential for {query.id} at token 12.*--canary-strict"):
+        _ShortSequential(model_dir, canary_strict=True).generate(
+            as_requests([turn1_messages(suite, query)], [query.id]), 16
+        )
 
 
 @pytest.mark.parametrize(
@@ -174,7 +192,7 @@ def test_mlx_probe_passes_every_real_tokenizer(backend: MlxBackend) -> None:
 
 def test_mlx_response_has_no_reconstruction(backend: MlxBackend, suite: QuerySuite) -> None:
     """In-process text is the raw model text, never rebuilt."""
-    (response,) = backend.generate([turn1_messages(suite, suite.queries[0])], 4)
+    (response,) = backend.generate(as_requests([turn1_messages(suite, suite.queries[0])]), 4)
     assert isinstance(response, Response)
     assert response.reconstructed is False
 

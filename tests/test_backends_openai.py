@@ -18,6 +18,7 @@ from tinymodel import CALL, PREAMBLE, PROSE, build_taught_model, build_tiny_mode
 from punie_eval.errors import BackendError
 from punie_eval.evaluation.evaluate import wants_turn2
 from punie_eval.evaluation.target import Decoding, RunTarget
+from punie_eval.generation.backends.base import as_requests
 from punie_eval.generation.backends.mlx_backend import MlxBackend
 from punie_eval.generation.backends.openai_backend import OpenAIBackend, api_root, wire_text
 from punie_eval.generation.engine import collect_responses
@@ -50,26 +51,28 @@ def test_openai_same_text_as_in_process(server: str, model_dir: Path, suite: Que
     """Greedy text over HTTP equals the in-process batched text for prose and random answers."""
     taught = taught_answers(suite)
     prose = next(qid for qid, text in taught.items() if text == PROSE)
-    everything = MlxBackend(model_dir, canary=0).generate([turn1_messages(suite, q) for q in suite.queries], 16)
+    everything = MlxBackend(model_dir, canary=0).generate(
+        as_requests([turn1_messages(suite, q) for q in suite.queries]), 16
+    )
     plain = [q for q, r in zip(suite.queries, everything, strict=True) if "<tool_call>" not in r.text]
     chosen = [suite.by_id()[prose], *[q for q in plain if q.id not in taught][:4]]
     conversations = [turn1_messages(suite, q) for q in chosen]
-    remote = OpenAIBackend(server, model_dir).generate(conversations, 16)
-    local = MlxBackend(model_dir).generate(conversations, 16)
+    remote = OpenAIBackend(server, model_dir).generate(as_requests(conversations), 16)
+    local = MlxBackend(model_dir).generate(as_requests(conversations), 16)
     assert [(r.text, r.finish_reason) for r in remote] == [(r.text, r.finish_reason) for r in local]
     assert (remote[0].text, remote[0].finish_reason, remote[0].reconstructed) == (PROSE, "stop", False)
 
 
 def test_openai_unparseable_call_is_flagged_lost(server: str, model_dir: Path, suite: QuerySuite) -> None:
     """A malformed call the server cannot parse comes back empty and is flagged as not the raw text."""
-    local = MlxBackend(model_dir, canary=0).generate([turn1_messages(suite, q) for q in suite.queries], 16)
+    local = MlxBackend(model_dir, canary=0).generate(as_requests([turn1_messages(suite, q) for q in suite.queries]), 16)
     broken = [
         q
         for q, r in zip(suite.queries, local, strict=True)
         if "<tool_call>" in r.text and not parse_response(r.text).calls[0].closed
     ]
     assert broken, "the taught model no longer emits a malformed call; pick another probe"
-    (response,) = OpenAIBackend(server, model_dir).generate([turn1_messages(suite, broken[0])], 16)
+    (response,) = OpenAIBackend(server, model_dir).generate(as_requests([turn1_messages(suite, broken[0])]), 16)
     assert (response.text, response.reconstructed) == ("", True)
     assert response.tokens
 
@@ -78,7 +81,9 @@ def test_openai_unparseable_call_is_flagged_lost(server: str, model_dir: Path, s
 def test_openai_rebuilds_parsed_tool_calls(server: str, model_dir: Path, suite: QuerySuite, answer: str) -> None:
     """The server's content-null + tool_calls reply is rebuilt into the exact wire text the model wrote."""
     qid = next(q for q, text in taught_answers(suite).items() if text == answer)
-    (response,) = OpenAIBackend(server, model_dir).generate([turn1_messages(suite, suite.by_id()[qid])], 128)
+    (response,) = OpenAIBackend(server, model_dir).generate(
+        as_requests([turn1_messages(suite, suite.by_id()[qid])]), 128
+    )
     assert (response.text, response.finish_reason, response.reconstructed) == (answer, "stop", True)
 
 
@@ -87,7 +92,7 @@ def test_openai_refuses_a_server_serving_another_model(server: str, tmp_path: Pa
     other = build_tiny_model(tmp_path / "other", seed=3)
     backend = OpenAIBackend(server, other)
     with pytest.raises(BackendError, match=r"not the expected model .*refusing to score"):
-        backend.generate([turn1_messages(suite, suite.queries[0])], 8)
+        backend.generate(as_requests([turn1_messages(suite, suite.queries[0])]), 8)
 
 
 def test_openai_engine_caches_server_responses(server: str, model_dir: Path, suite: QuerySuite, tmp_path: Path) -> None:
@@ -113,7 +118,7 @@ def test_openai_server_not_running(suite: QuerySuite, model_dir: Path) -> None:
     """Nothing listening on the port is one clear BackendError line."""
     backend = OpenAIBackend(f"http://127.0.0.1:{free_port()}", model_dir, retries=1)
     with pytest.raises(BackendError, match=r"cannot connect .*is the server running at http://127\.0\.0\.1:\d+\?"):
-        backend.generate([turn1_messages(suite, suite.queries[0])], 8)
+        backend.generate(as_requests([turn1_messages(suite, suite.queries[0])]), 8)
 
 
 class _Misbehaving(BaseHTTPRequestHandler):
@@ -180,7 +185,7 @@ def test_openai_server_failures_are_one_line_errors(
     url = f"http://127.0.0.1:{fake.server_address[1]}"
     backend = OpenAIBackend(url, model_dir, timeout_s=0.2, retries=1)
     with pytest.raises(BackendError, match=message) as caught:
-        backend.generate([turn1_messages(suite, suite.queries[0])], 8)
+        backend.generate(as_requests([turn1_messages(suite, suite.queries[0])]), 8)
     assert "\n" not in str(caught.value)
     assert fake.posts == posts  # type: ignore[attr-defined]
 

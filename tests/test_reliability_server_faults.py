@@ -26,6 +26,7 @@ from reliability import child_env, default_sigint, evals_command
 from punie_eval.errors import BackendError
 from punie_eval.evaluation.evaluate import wants_turn2
 from punie_eval.evaluation.target import Decoding, RunTarget
+from punie_eval.generation.backends.base import as_requests
 from punie_eval.generation.backends.openai_backend import OpenAIBackend
 from punie_eval.generation.engine import collect_responses
 from punie_eval.queries import load_suite
@@ -136,7 +137,7 @@ def test_server_trickle_times_out_at_the_total_deadline(server: Any, model: Path
     backend = OpenAIBackend(_url(server), model, timeout_s=1.0, retries=0)
     started = time.monotonic()
     with pytest.raises(BackendError, match=r"timed out after 1 s \(1 attempts\)$"):
-        backend.generate([CONVERSATION], 8)
+        backend.generate(as_requests([CONVERSATION]), 8)
     assert 1.0 <= time.monotonic() - started < 1.8
 
 
@@ -145,14 +146,14 @@ def test_server_waiting_line_after_the_notice_time(server: Any, model: Path) -> 
     server.mode = "slow"
     lines: list[str] = []
     backend = OpenAIBackend(_url(server), model, notice_s=0.3, progress=lines.append)
-    (response,) = backend.generate([CONVERSATION], 8)
+    (response,) = backend.generate(as_requests([CONVERSATION]), 8)
     assert response.text == "late answer"
     assert lines == [f"punie-eval: waiting for the server at {_url(server)}: 1 of 1 requests still running after 0 s"]
 
 
 def test_server_content_as_text_parts_is_joined(server: Any, model: Path) -> None:
     """content as a list of {"type": "text"} parts (legal in OpenAI's API) is the joined text, not its repr."""
-    (response,) = OpenAIBackend(_url(server), model).generate([CONVERSATION], 8)
+    (response,) = OpenAIBackend(_url(server), model).generate(as_requests([CONVERSATION]), 8)
     assert (response.text, response.reconstructed) == ("I can run tools.", False)
 
 
@@ -186,7 +187,7 @@ def test_server_broken_replies_are_retried_then_one_line(server: Any, model: Pat
     server.mode = mode
     backend = OpenAIBackend(_url(server), model, timeout_s=5.0, retries=1)
     with pytest.raises(BackendError, match=message + r".*\(2 attempts\)$") as caught:
-        backend.generate([CONVERSATION], 8)
+        backend.generate(as_requests([CONVERSATION]), 8)
     assert ("\n" not in str(caught.value), server.posts) == (True, 2)
 
 

@@ -9,8 +9,10 @@ pytest. Summary, gate, results file and baseline comparison are in :mod:`.conclu
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,13 +20,14 @@ from typing import Any
 from punie_eval.errors import UsageError
 from punie_eval.evaluation.conclude import GatePolicy, summarize
 from punie_eval.evaluation.result import QueryRecord, RunResult
-from punie_eval.evaluation.target import Decoding, RunTarget
-from punie_eval.generation.engine import Progress, SessionResponses, collect_responses, stderr_progress
+from punie_eval.evaluation.target import Decoding, RunTarget, check_sampling
+from punie_eval.generation.engine import Progress, SessionResponses, collect_responses
+from punie_eval.generation.progress import stderr_progress
 from punie_eval.queries import Query, QuerySuite, load_suite
 from punie_eval.registry import ToolRegistry, load_registry
 from punie_eval.reporting.results import run_metadata
 from punie_eval.scoring.layers import SCORER_VERSION, ThinkPolicy, needs_turn2, score_query
-from punie_eval.types import Response
+from punie_eval.types import QueryScore, Response
 
 
 def wants_turn2(query: Query, turn1: Response) -> bool:
@@ -88,6 +91,7 @@ def evaluate(
     registry: ToolRegistry | None = None,
     progress: Progress | None = stderr_progress,
     think: ThinkPolicy = "fail",
+    repeats: int = 1,
 ) -> RunResult:
     """Generate (at most once per conversation) and score the suite's queries on ``target``.
 
@@ -95,10 +99,10 @@ def evaluate(
     ``queries`` narrows the run to these ids; ``cache`` is a generation cache folder shared
     with pytest runs (None: no cache); ``progress`` receives one line per batch; ``think="strip"``
     scores a thinking model's answer after its leading ``<think>`` block (``"fail"``: a format failure).
+    ``repeats`` K > 1 (with ``decoding.temperature`` > 0) asks every query K times: each record
+    then holds K outcomes, and the summary reports pass rates, pass@k and pass^k.
     """
-    decoding = decoding or Decoding()
-    if not decoding.greedy:
-        raise UsageError(f"--temperature must be 0 (greedy) for now, got {decoding.temperature!r}")
+    decoding = sampling_decoding(decoding or Decoding(), repeats, target, progress or (lambda line: None))
     registry = registry or load_registry()
     if not isinstance(suite, QuerySuite):
         suite = load_suite(Path(suite) if suite is not None else None, registry)
@@ -113,13 +117,36 @@ def evaluate(
         registry=registry,
         follow_up=wants_turn2,
         progress=progress or (lambda line: None),
+        repeats=repeats,
     )
-    scores = {q.id: score_query(q, responses.responses[q.id], registry, think=think) for q in chosen}
+    scores = {q.id: _score(q, responses.samples[q.id], registry, think) for q in chosen}
     records = tuple(QueryRecord.from_score(q, scores[q.id]) for q in chosen)
     metadata = session_metadata(responses, suite, decoding, started_at, time.monotonic() - started)
     metadata["think"] = think
+    if repeats > 1:
+        metadata["repeats"] = repeats
+    if responses.canary:
+        metadata["canary_mismatches"] = list(responses.canary)
     result, _, _ = summarize(RunResult(metadata, records, scores=scores), suite, GatePolicy())
     return result
+
+
+def sampling_decoding(decoding: Decoding, repeats: int, target: RunTarget, progress: Progress) -> Decoding:
+    """The run's decoding, checked for repeats; sampling without a seed gets one drawn (and printed)."""
+    check_sampling(target, decoding, repeats)
+    if decoding.greedy:
+        return decoding
+    if decoding.seed is None:
+        decoding = replace(decoding, seed=secrets.randbelow(2**31))
+        progress(f"punie-eval: sampling with seed {decoding.seed} (drawn; --seed {decoding.seed} repeats this run)")
+    return decoding
+
+
+def _score(
+    query: Query, samples: Sequence[Sequence[Response]], registry: ToolRegistry, think: ThinkPolicy
+) -> QueryScore:
+    scores = tuple(score_query(query, turns, registry, think=think) for turns in samples)
+    return scores[0] if len(scores) == 1 else QueryScore.of_repeats(scores)
 
 
 def score_response(
@@ -138,4 +165,12 @@ def score_response(
     return QueryRecord.from_score(query, score_query(query, [Response(t) for t in texts], registry, think=think))
 
 
-__all__ = ["evaluate", "score_response", "select", "session_metadata", "target_metadata", "wants_turn2"]
+__all__ = [
+    "evaluate",
+    "sampling_decoding",
+    "score_response",
+    "select",
+    "session_metadata",
+    "target_metadata",
+    "wants_turn2",
+]

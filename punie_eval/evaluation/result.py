@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -115,11 +115,13 @@ class QueryRecord:
     soft: bool
     strict: bool
     failure: str | None
-    turns: tuple[TurnRecord, ...] = ()
+    turns: tuple[TurnRecord, ...] = ()  # a sampled run's: the shown repeat's (the first failing, else repeat 0)
+    repeats: tuple[QueryRecord, ...] = ()  # a sampled run's K outcomes (K > 1); strict/soft: every repeat's
 
     @classmethod
     def from_score(cls, query: Query, score: QueryScore) -> QueryRecord:
         turns = tuple(TurnRecord.from_score(t) for t in score.turns)
+        repeats = tuple(cls.from_score(query, r) for r in score.repeats)
         return cls(
             query.id,
             query.category,
@@ -130,7 +132,21 @@ class QueryRecord:
             score.strict,
             score.failure,
             turns,
+            repeats,
         )
+
+    @property
+    def outcomes(self) -> tuple[QueryRecord, ...]:
+        """One record per repeat (a single run: itself)."""
+        return self.repeats or (self,)
+
+    @property
+    def strict_passes(self) -> int:
+        return sum(r.strict for r in self.outcomes)
+
+    @property
+    def soft_passes(self) -> int:
+        return sum(r.soft for r in self.outcomes)
 
     @classmethod
     def not_scored(cls, query: Query, error: str | None) -> QueryRecord:
@@ -151,11 +167,17 @@ class QueryRecord:
                 "turns": [t.to_json() for t in self.turns],
             }
         )
+        if self.repeats:
+            doc["strict_passes"], doc["k"] = self.strict_passes, len(self.repeats)
+            doc["repeats"] = [
+                {"repeat": i, "soft": r.soft, "strict": r.strict, "failure": r.failure, "turns": r.to_json()["turns"]}
+                for i, r in enumerate(self.repeats)
+            ]
         return doc
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> QueryRecord:
-        return cls(
+        record = cls(
             id=str(raw["id"]),
             category=str(raw["category"]),
             families=tuple(raw["families"]),
@@ -166,6 +188,8 @@ class QueryRecord:
             failure=raw["failure"],
             turns=tuple(TurnRecord.from_json(t) for t in raw["turns"]),
         )
+        repeats = tuple(cls.from_json({**raw, **r, "repeats": []}) for r in raw.get("repeats") or [])
+        return replace(record, repeats=repeats)
 
     @property
     def wire_problem(self) -> bool:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from punie_eval.errors import UsageError
 from punie_eval.generation.backends.openai_backend import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_S
+
+DEFAULT_CANARY = 3
 
 if TYPE_CHECKING:
     from punie_eval.generation.backends.base import Backend
@@ -56,6 +58,20 @@ class Decoding:
         return out
 
 
+def check_sampling(target: RunTarget, decoding: Decoding, repeats: int) -> None:
+    """Refuse repeats without sampling, and sampling of a recording."""
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise UsageError(f"--repeats must be a positive integer, got {repeats!r}")
+    if repeats > 1 and decoding.greedy:
+        raise UsageError(f"--repeats {repeats} needs --temperature > 0: greedy decoding answers the same every time")
+    if target.backend == "replay" and (repeats > 1 or not decoding.greedy):
+        raise UsageError("--repeats and --temperature need a model: a recording holds one answer per query")
+
+
+def _positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
 def display_name(raw: str) -> str:
     """A short name fit for a folder (snapshot lineage) and a report heading."""
     cleaned = re.sub(r"[^A-Za-z0-9._+-]+", "-", raw).strip(".-")
@@ -80,6 +96,9 @@ class RunTarget:
     model_id: str | None = None  # a served model's id (a hub id, a GGUF name) when it is not a local folder
     concurrency: int = DEFAULT_CONCURRENCY  # openai: requests in flight
     timeout_s: float = DEFAULT_TIMEOUT_S  # openai: total deadline of one request attempt
+    batch_size: int | Literal["auto"] = "auto"  # mlx: sequences decoded at once ("auto": from memory)
+    canary: int = DEFAULT_CANARY  # mlx: prompts re-generated one at a time to check batching (0: off)
+    canary_strict: bool = False  # mlx: a canary mismatch aborts the run instead of warning
 
     def __post_init__(self) -> None:
         self._check()
@@ -111,8 +130,12 @@ class RunTarget:
             raise UsageError("--model must name the model the server serves (a folder or a model id), got nothing")
         if self.model_id is not None and (self.backend != "openai" or self.model is not None):
             raise UsageError(f"--model {self.model_id!r} is not a model folder (a served id needs --backend openai)")
-        if isinstance(self.concurrency, bool) or not isinstance(self.concurrency, int) or self.concurrency < 1:
+        if not _positive_int(self.concurrency):
             raise UsageError(f"--concurrency must be a positive integer, got {self.concurrency!r}")
+        if self.batch_size != "auto" and not _positive_int(self.batch_size):
+            raise UsageError(f"--batch-size must be a positive integer or auto, got {self.batch_size!r}")
+        if isinstance(self.canary, bool) or not isinstance(self.canary, int) or self.canary < 0:
+            raise UsageError(f"--canary must be an integer >= 0, got {self.canary!r}")
         if not math.isfinite(self.timeout_s) or self.timeout_s <= 0:
             raise UsageError(f"--timeout must be a positive number of seconds, got {self.timeout_s!r}")
         if self.base_url is not None and not self.base_url.startswith(("http://", "https://")):
@@ -156,14 +179,28 @@ class RunTarget:
         adapter = f" + adapter {self.adapter}" if self.adapter is not None else ""
         return f"{self.model}{adapter}{where}"
 
-    def make_backend(self, cache_dir: Path | None, decoding: Decoding | None = None) -> Backend:
-        """The backend for this target, rendering prompts with ``decoding``'s template args; loads nothing yet."""
-        template_args = dict(decoding.chat_template_args) if decoding is not None else {}
+    def make_backend(
+        self, cache_dir: Path | None, decoding: Decoding | None = None, progress: Callable[[str], None] | None = None
+    ) -> Backend:
+        """The backend for this target, decoding with ``decoding`` (template args, sampling); loads nothing yet."""
+        decoding = decoding or Decoding()
+        template_args = dict(decoding.chat_template_args)
         if self.backend == "mlx":
             from punie_eval.generation.backends.mlx_backend import MlxBackend
 
             assert self.model is not None  # checked in __post_init__
-            return MlxBackend(self.model, adapter=self.adapter, cache_dir=cache_dir, template_args=template_args)
+            return MlxBackend(
+                self.model,
+                adapter=self.adapter,
+                cache_dir=cache_dir,
+                template_args=template_args,
+                batch_size=self.batch_size,
+                canary=self.canary,
+                canary_strict=self.canary_strict,
+                progress=progress,
+                temperature=decoding.temperature,
+                top_p=decoding.top_p,
+            )
         if self.backend == "openai":
             from punie_eval.generation.backends.openai_backend import OpenAIBackend
 
@@ -176,6 +213,9 @@ class RunTarget:
                 concurrency=self.concurrency,
                 timeout_s=self.timeout_s,
                 template_args=template_args,
+                progress=progress,
+                temperature=decoding.temperature,
+                top_p=decoding.top_p,
             )
         from punie_eval.generation.backends.replay import ReplayBackend
 
@@ -183,4 +223,13 @@ class RunTarget:
         return ReplayBackend(self.replay)
 
 
-__all__ = ["BACKENDS", "DEFAULT_MAX_TOKENS", "BackendName", "Decoding", "RunTarget", "display_name"]
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_CANARY",
+    "DEFAULT_MAX_TOKENS",
+    "BackendName",
+    "Decoding",
+    "RunTarget",
+    "check_sampling",
+    "display_name",
+]

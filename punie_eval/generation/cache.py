@@ -1,8 +1,9 @@
 """Content-keyed generation cache: one JSON file per response, written atomically.
 
-The key is the sha256 of everything that decides a greedy response: the model's content
-hash (weights, tokenizer, chat template), the messages, the decoding parameters, the mlx and
-mlx-lm versions, the BLAS that ran the matmuls and the backend. Entries live in
+The key is the sha256 of everything that decides a response: the model's content hash
+(weights, tokenizer, chat template), the messages, the decoding parameters (the sampling seed
+included), the mlx and mlx-lm versions, the BLAS that ran the matmuls, the backend and, when
+sampling, the repeat index. Entries live in
 ``<cache_dir>/generations/<key[:2]>/<key>.json``; each is written to a temporary file and
 renamed into place, so a reader never sees half an entry. An entry that is unreadable or
 does not match its key is treated as missing and regenerated.
@@ -32,9 +33,14 @@ def cache_key(
     versions: Mapping[str, str],
     blas: str,
     backend: str,
+    sample: int | None = None,
 ) -> str:
-    """sha256 of the canonical JSON of every input that decides the response."""
-    material = {
+    """sha256 of the canonical JSON of every input that decides the response.
+
+    ``sample`` is the repeat index of a sampled run (each repeat is its own draw); greedy
+    runs leave it out, so their keys are what they always were.
+    """
+    material: dict[str, Any] = {
         "format": CACHE_FORMAT,
         "model": model_hash,
         "messages": [dict(m) for m in messages],
@@ -43,6 +49,8 @@ def cache_key(
         "blas": blas,
         "backend": backend,
     }
+    if sample is not None:
+        material["sample"] = sample
     canonical = json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -64,12 +72,14 @@ class GenerationCache:
             return None
         if not isinstance(entry, dict) or entry.get("format") != CACHE_FORMAT or entry.get("key") != key:
             return None
-        text, reason, tokens = entry.get("text"), entry.get("finish_reason"), entry.get("tokens")
+        text, reason, tokens, seconds = (entry.get(k) for k in ("text", "finish_reason", "tokens", "seconds"))
         if not isinstance(text, str) or (reason is not None and reason not in FINISH_REASONS):
             return None
         if tokens is not None and (not isinstance(tokens, int) or isinstance(tokens, bool)):
             return None
-        return Response(text, reason, tokens, bool(entry.get("reconstructed", False)))
+        if seconds is not None and (not isinstance(seconds, int | float) or isinstance(seconds, bool)):
+            return None
+        return Response(text, reason, tokens, bool(entry.get("reconstructed", False)), seconds)
 
     def put(self, key: str, response: Response, meta: Mapping[str, Any] | None = None) -> Path | None:
         """Write one entry atomically (temporary file in the same folder, then ``os.replace``).
@@ -85,6 +95,7 @@ class GenerationCache:
             "finish_reason": response.finish_reason,
             "tokens": response.tokens,
             "reconstructed": response.reconstructed,
+            "seconds": response.seconds,
             "meta": dict(meta or {}),
         }
         try:

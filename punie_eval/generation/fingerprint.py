@@ -17,11 +17,13 @@ import contextlib
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from punie_eval.atomic import write_text
 from punie_eval.errors import ModelError
+from punie_eval.generation.progress import human_bytes
 
 # Everything that changes what a model generates for a chat: weights, architecture,
 # tokenizer (vocab, merges, added tokens, special tokens) and the chat template.
@@ -43,6 +45,8 @@ MODEL_FILE_PATTERNS = (
 ADAPTER_FILES = ("adapter_config.json", "adapters.safetensors")  # what mlx_lm.load(adapter_path=...) reads
 MEMO_FILE = "fingerprints.json"
 _CHUNK = 1 << 20
+SHOWN_BYTES = 256 << 20  # hashing less than this is quick: no progress shown
+Progress = Callable[[str], None]
 
 
 def model_files(model_dir: Path) -> list[Path]:
@@ -51,11 +55,13 @@ def model_files(model_dir: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.name)
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: Path, on_chunk: Callable[[int], None] | None = None) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             digest.update(chunk)
+            if on_chunk is not None:
+                on_chunk(len(chunk))
     return digest.hexdigest()
 
 
@@ -86,31 +92,43 @@ def _read_memo(path: Path) -> dict[str, Any]:
     return memo if isinstance(memo, dict) else {}
 
 
-def _hash_files(files: list[Path], cache_dir: Path | None) -> str:
-    """sha256 over (file name, file sha256) of ``files``; each file's hash memoised when ``cache_dir`` is given."""
+def _hash_files(files: list[Path], cache_dir: Path | None, progress: Progress | None = None) -> str:
+    """sha256 over (file name, file sha256) of ``files``; each file's hash memoised when ``cache_dir`` is given.
+
+    With ``progress``, hashing more than ``SHOWN_BYTES`` shows bytes hashed of the total.
+    """
     memo_path = cache_dir / MEMO_FILE if cache_dir is not None else None
     memo = _read_memo(memo_path) if memo_path is not None else {}
-    changed = False
+    facts = {path: stat_facts(path) for path in files}
+    todo = [path for path in files if not _trusted(memo.get(str(path)), facts[path])]
+    size = sum(facts[path]["size"] for path in todo)
+    meter = None
+    if progress is not None and size > SHOWN_BYTES:
+        from punie_eval.generation.progress import as_reporter
+
+        meter = as_reporter(progress).meter(f"hashing {files[0].parent.name}", size, "bytes")
     total = hashlib.sha256()
-    for path in files:
-        hashed_at = time.time_ns()  # before the stat: a change after it is never older than this
-        facts = stat_facts(path)
-        key = str(path)
-        entry = memo.get(key)
-        if _trusted(entry, facts):
-            digest = str(memo[key]["sha256"])
-        else:
-            digest = file_sha256(path)
-            memo[key] = {**facts, "hashed_at_ns": hashed_at, "sha256": digest}
-            changed = True
-        total.update(f"{path.name}\0{digest}\n".encode())
-    if memo_path is not None and changed:
+    try:
+        for path in files:
+            if path in todo:
+                hashed_at = time.time_ns()  # before the stat: a change after it is never older than this
+                facts[path] = stat_facts(path)
+                digest = file_sha256(path, meter.advance if meter is not None else None)
+                memo[str(path)] = {**facts[path], "hashed_at_ns": hashed_at, "sha256": digest}
+            total.update(f"{path.name}\0{memo[str(path)]['sha256']}\n".encode())
+    finally:
+        if meter is not None:
+            meter.close()
+    if meter is not None:
+        elapsed = time.monotonic() - meter.started
+        meter.reporter(f"punie-eval: hashed {human_bytes(size)} of {files[0].parent} in {elapsed:.1f} s")
+    if memo_path is not None and todo:
         with contextlib.suppress(OSError):  # the memo only saves time; hashing again is correct
             write_text(memo_path, json.dumps(memo, indent=1, sort_keys=True))
     return total.hexdigest()
 
 
-def fingerprint(model_dir: Path, cache_dir: Path | None = None) -> str:
+def fingerprint(model_dir: Path, cache_dir: Path | None = None, progress: Progress | None = None) -> str:
     """The content hash of a model directory; memoised per file when ``cache_dir`` is given."""
     model_dir = Path(model_dir).resolve()
     if not model_dir.is_dir():
@@ -122,7 +140,30 @@ def fingerprint(model_dir: Path, cache_dir: Path | None = None) -> str:
             f"{model_dir}: must be an MLX model directory (config.json and *.safetensors), "
             f"got {sorted(p.name for p in model_dir.iterdir())!r}{hint if is_adapter_dir(model_dir) else ''}"
         )
-    return _hash_files(files, cache_dir)
+    return _hash_files(files, cache_dir, progress)
+
+
+def known_fingerprint(model_dir: Path, adapter_dir: Path | None, cache_dir: Path | None) -> str | None:
+    """The hash (of the model, with its adapter) when every file's hash is memoised, else None: reads no weights."""
+    if cache_dir is None:
+        return None
+    model_dir = Path(model_dir).resolve()
+    files = model_files(model_dir) if model_dir.is_dir() else []
+    if adapter_dir is not None:
+        files += [Path(adapter_dir).resolve() / name for name in ADAPTER_FILES]
+    memo = _read_memo(cache_dir / MEMO_FILE)
+    try:
+        known = bool(files) and all(_trusted(memo.get(str(p)), stat_facts(p)) for p in files)
+    except OSError:
+        return None
+    if not known:
+        return None
+    try:
+        if adapter_dir is not None:
+            return adapter_fingerprint(model_dir, adapter_dir, cache_dir)
+        return fingerprint(model_dir, cache_dir)
+    except ModelError:
+        return None
 
 
 def is_adapter_dir(path: Path) -> bool:
@@ -130,11 +171,13 @@ def is_adapter_dir(path: Path) -> bool:
     return all((path / name).is_file() for name in ADAPTER_FILES)
 
 
-def adapter_fingerprint(model_dir: Path, adapter_dir: Path, cache_dir: Path | None = None) -> str:
+def adapter_fingerprint(
+    model_dir: Path, adapter_dir: Path, cache_dir: Path | None = None, progress: Progress | None = None
+) -> str:
     """The content hash of a base model with a LoRA adapter on top: weights and config of both."""
     adapter_dir = Path(adapter_dir).resolve()
     if not is_adapter_dir(adapter_dir):
         raise ModelError(f"{adapter_dir}: adapter folder must hold {' and '.join(ADAPTER_FILES)}")
-    base = fingerprint(model_dir, cache_dir)
-    adapter = _hash_files([adapter_dir / name for name in ADAPTER_FILES], cache_dir)
+    base = fingerprint(model_dir, cache_dir, progress)
+    adapter = _hash_files([adapter_dir / name for name in ADAPTER_FILES], cache_dir, progress)
     return hashlib.sha256(f"{base}\0adapter\0{adapter}".encode()).hexdigest()

@@ -17,8 +17,8 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any, Literal, cast
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any, Literal, TextIO, cast
 
 import pytest
 
@@ -31,6 +31,7 @@ from punie_eval.reporting.explain import QueryFailure
 if TYPE_CHECKING:
     from punie_eval.evaluation.conclude import Conclusion
     from punie_eval.evaluation.result import RunResult
+    from punie_eval.generation.progress import Reporter
     from punie_eval.types import QueryScore
 
 pytest_plugins = ["punie_eval.plugin.snapshots"]  # --snapshot-lineage, punie_snapshot, snapshot review
@@ -86,23 +87,23 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     target, suite = o.target, o.suite
     blas = "n/a"
     model = target.describe()
-    if target.model is not None:
-        from punie_eval.generation.fingerprint import adapter_fingerprint, fingerprint
+    if target.model is not None:  # hashing a 20 GB model waits until generation needs it (never for -m data)
+        from punie_eval.generation.fingerprint import known_fingerprint
 
-        try:
-            if target.adapter is not None:
-                digest = adapter_fingerprint(target.model, target.adapter, o.cache_dir)
-            else:
-                digest = fingerprint(target.model, o.cache_dir)
-            model += f" (hash {digest[:12]})"
-        except PunieEvalError as err:
-            model += f" (hash unavailable: {err})"
+        digest = known_fingerprint(target.model, target.adapter, o.cache_dir)
+        model += f" (hash {digest[:12]})" if digest else " (hashed when it generates)"
     if target.backend == "mlx":
         from punie_eval.generation.blas import load_fast_blas  # before anything imports mlx
 
         blas = load_fast_blas()
+    d = o.decoding
+    decoding = f"greedy, at most {d.max_tokens} new tokens a turn"
+    if not d.greedy:
+        seed = d.seed if d.seed is not None else "drawn at the start"
+        decoding = f"sampling at temperature {d.temperature:g}, top-p {d.top_p:g}, seed {seed}, {o.repeats} repeat(s)"
     return [
         f"punie-eval: model {model}, backend {target.backend}, blas {blas}",
+        f"punie-eval: decoding {decoding}",
         f"punie-eval: suite {suite.name} ({suite.fingerprint[:12]}), {len(suite.queries)} queries from {suite.path}",
     ]
 
@@ -154,22 +155,43 @@ def punie_run(request: pytest.FixtureRequest) -> RunResult:
             cache=o.cache_dir,
             progress=_progress(request.config),
             think=o.think,
+            repeats=o.repeats,
         )
     except PunieEvalError as err:
         failure = f"generation failed: {err}"
     pytest.fail(failure, pytrace=False)
 
 
-def _progress(config: pytest.Config) -> Callable[[str], None]:
-    """Progress lines that bypass output capture, so they reach CI logs (also from xdist workers)."""
-    capture = config.pluginmanager.getplugin("capturemanager")
+class _Uncaptured:
+    """The real stderr with pytest's capture lifted for each write: progress reaches the terminal and CI logs."""
 
-    def write(line: str) -> None:
-        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-            sys.stderr.write(line + "\n")
-            sys.stderr.flush()
+    def __init__(self, config: pytest.Config) -> None:
+        self.capture = config.pluginmanager.getplugin("capturemanager")
+        self.stream = sys.__stderr__ or sys.stderr
 
-    return write
+    def write(self, text: str) -> int:
+        with self.capture.global_and_fixture_disabled() if self.capture else contextlib.nullcontext():
+            self.stream.write(text)
+            self.stream.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+
+def _progress(config: pytest.Config) -> Reporter:
+    """Progress lines (also from xdist workers), and a live bar when stderr is a terminal."""
+    from punie_eval.generation.progress import Reporter, every_s
+
+    stream = _Uncaptured(config)
+
+    def line(text: str) -> None:
+        stream.write(text + "\n")
+
+    return Reporter(line, cast(TextIO, stream) if stream.isatty() else None, every_s())
 
 
 @pytest.fixture

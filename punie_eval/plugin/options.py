@@ -6,6 +6,7 @@ imported it would make pytest warn that it cannot rewrite its asserts.
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import pytest
@@ -18,8 +19,9 @@ ENV_MODEL, INI_MODEL = "PUNIE_MODEL", "punie_model"
 ENV_QUERIES, INI_QUERIES = "PUNIE_QUERIES", "punie_queries"
 ENV_PROMPT, INI_PROMPT = "PUNIE_SYSTEM_PROMPT", "punie_system_prompt"
 ENV_ADAPTER, INI_ADAPTER = "PUNIE_ADAPTER", "punie_adapter"
-ENV_NAMES = (ENV_MODEL, ENV_QUERIES, ENV_PROMPT, ENV_ADAPTER)
-INI_NAMES = (INI_MODEL, INI_QUERIES, INI_PROMPT, INI_ADAPTER)
+ENV_BATCH, INI_BATCH = "PUNIE_BATCH_SIZE", "punie_batch_size"
+ENV_NAMES = (ENV_MODEL, ENV_QUERIES, ENV_PROMPT, ENV_ADAPTER, ENV_BATCH)
+INI_NAMES = (INI_MODEL, INI_QUERIES, INI_PROMPT, INI_ADAPTER, INI_BATCH)
 OPT_IN = "PUNIE_EVALS"  # a conftest.py that sets PUNIE_EVALS = True opts its folder's runs in
 # Every option of the group with its default: a run that sets any of them opts in.
 DEFAULTS: dict[str, object] = {
@@ -27,7 +29,8 @@ DEFAULTS: dict[str, object] = {
     "backend": "mlx", "base_url": None, "concurrency": None, "timeout": None, "replay": None,
     "cache_dir": opts.DEFAULT_CACHE_DIR, "no_cache": False, "gate": False, "min_strict": str(DEFAULT_MIN_STRICT),
     "floor": [], "baseline": None, "system_prompt": None, "chat_template_args": None, "think": "fail",
-    "allow_partial": False, "snapshot_lineage": None,
+    "allow_partial": False, "snapshot_lineage": None, "temperature": "0", "top_p": "1", "seed": None, "repeats": "1",
+    "batch_size": None, "canary": None, "canary_strict": False,
 }  # fmt: skip
 
 
@@ -78,16 +81,41 @@ def add_options(parser: pytest.Parser) -> None:
     )
     add("--think", default="fail", metavar="fail|strip", help="a leading <think> block: a format failure, or stripped")
     add("--allow-partial", action="store_true", help="gate or compare a run that covers only part of the suite")
+    add("--temperature", metavar="T", default="0", help="sampling temperature (default 0: greedy)")
+    add("--top-p", metavar="P", default="1", help="nucleus sampling: keep the top P of probability (default 1)")
+    add("--seed", metavar="N", help="sampling seed (default: drawn, and printed so the run can be repeated)")
+    add("--repeats", metavar="K", default="1", help="sampling: ask every query K times (pass rate, pass@k, pass^k)")
+    add(
+        "--batch-size",
+        metavar="N|auto",
+        help=f"mlx: sequences decoded at once (env {ENV_BATCH}; default auto: sized from the KV cache and free memory)",
+    )
+    add("--canary", metavar="N", help="mlx: prompts re-generated one at a time to check batching (default 3; 0: off)")
+    add("--canary-strict", action="store_true", help="mlx: a canary mismatch aborts the run (default: a warning)")
     parser.addini(INI_MODEL, "default model directory (like --model)", default=None)
     parser.addini(INI_ADAPTER, "LoRA adapter folder (like --adapter)", default=None)
     parser.addini(
         INI_PROMPT, "system prompt (TEXT or @FILE) instead of the suite's (like --system-prompt)", default=None
     )
     parser.addini(INI_QUERIES, "default query suite file (like --queries)", default=None)
+    parser.addini(INI_BATCH, "mlx: sequences decoded at once, N or auto (like --batch-size)", default=None)
+
+
+def run_seed(seed: str | None, temperature: str) -> str | None:
+    """The sampling seed: given, else one per pytest-xdist run (every worker must draw the same samples)."""
+    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    try:
+        greedy = float(temperature) == 0
+    except ValueError:
+        greedy = True  # build_options names the bad value
+    if seed is not None or not uid or greedy:
+        return seed
+    return str(int(hashlib.sha256(uid.encode()).hexdigest()[:8], 16) % 2**31)
 
 
 def run_options(config: pytest.Config) -> opts.RunOptions:
     get = config.getoption
+    batch = opts.resolve(get("batch_size"), os.environ, ENV_BATCH, config.getini(INI_BATCH), INI_BATCH)
     return opts.build_options(
         model=opts.resolve(get("model"), os.environ, ENV_MODEL, config.getini(INI_MODEL), INI_MODEL),
         queries=opts.resolve(get("queries"), os.environ, ENV_QUERIES, config.getini(INI_QUERIES), INI_QUERIES),
@@ -109,4 +137,8 @@ def run_options(config: pytest.Config) -> opts.RunOptions:
         timeout=get("timeout"),
         adapter=opts.resolve(get("adapter"), os.environ, ENV_ADAPTER, config.getini(INI_ADAPTER), INI_ADAPTER),
         system_prompt=opts.resolve(get("system_prompt"), os.environ, ENV_PROMPT, config.getini(INI_PROMPT), INI_PROMPT),
+        sampling=opts.Sampling(
+            get("temperature"), get("top_p"), run_seed(get("seed"), get("temperature")), get("repeats")
+        ),
+        generation=opts.Generation(batch, get("canary"), get("canary_strict")),
     )

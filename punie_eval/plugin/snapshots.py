@@ -86,16 +86,25 @@ def punie_snapshot_lineage(request: pytest.FixtureRequest, punie_run: RunResult)
 
 @pytest.fixture
 def punie_snapshot(
-    snapshot: SnapshotAssertion, punie_query: Query, punie_snapshot_lineage: str, request: pytest.FixtureRequest
+    snapshot: SnapshotAssertion,
+    punie_query: Query,
+    punie_snapshot_lineage: str,
+    punie_run: RunResult,
+    request: pytest.FixtureRequest,
 ) -> Iterator[SnapshotAssertion]:
     """Syrupy's ``snapshot``, bound to ``snapshots/<lineage>/<category>/<query id>.yaml``.
 
-    A lineage with no snapshots at all (a model's first run) skips: the review prints one line.
+    A lineage with no snapshots at all (a model's first run) skips, and so does a sampled run
+    (snapshots record greedy answers): the review prints one line for each.
     """
     root = request.config.rootpath
     folder = root / SNAPSHOTS_DIRNAME / punie_snapshot_lineage
+    skipped = {"query": punie_query.id, "category": punie_query.category, "lineage": punie_snapshot_lineage}
+    temperature = (punie_run.metadata.get("decoding") or {}).get("temperature") or 0
+    if temperature > 0:
+        request.node.user_properties.append((PROPERTY, {**skipped, "status": "sampled", "old": {}, "new": {}}))
+        pytest.skip(f"snapshots record greedy answers; this run samples at temperature {temperature}")
     if not request.config.getoption("update_snapshots", False) and not has_snapshots(folder):
-        skipped = {"query": punie_query.id, "category": punie_query.category, "lineage": punie_snapshot_lineage}
         request.node.user_properties.append((PROPERTY, {**skipped, "status": "unrecorded", "old": {}, "new": {}}))
         pytest.skip(f"no snapshots recorded for {SNAPSHOTS_DIRNAME}/{punie_snapshot_lineage} yet")
     location = snapshot_path(root / SNAPSHOTS_DIRNAME, punie_snapshot_lineage, punie_query.category, punie_query.id)
@@ -200,8 +209,15 @@ class SnapshotReview:
                 f"punie snapshots: {SNAPSHOTS_DIRNAME}/{lineage}/ has no snapshots yet: {n} snapshot test(s) skipped; "
                 "record them with --snapshot-update, then review and commit them"
             )
+        sampled = sum(e["status"] == "sampled" for e in self.entries)
+        if sampled:
+            terminalreporter.line(
+                f"punie snapshots: {sampled} snapshot test(s) skipped: snapshots record greedy answers and this run "
+                "samples (--temperature > 0)"
+            )
         entries = sorted(
-            (e for e in self.entries if e["status"] != "unrecorded"), key=lambda e: (e["category"], e["query"])
+            (e for e in self.entries if e["status"] not in ("unrecorded", "sampled")),
+            key=lambda e: (e["category"], e["query"]),
         )
         updating = bool(self.config.getoption("update_snapshots", False))
         lines = summary_lines(entries, updating)

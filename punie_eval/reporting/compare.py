@@ -22,6 +22,12 @@ Policy (strict outcomes; the first matching rule wins, every matching reason is 
 3. HOLD otherwise: nothing is broken enough to reject, but the candidate is not good enough
    to promote (overall strict accuracy below ``min_strict``).
 
+Sampled runs (``--repeats K``): both runs must have the same K (else IncomparableRunsError).
+Each query's outcome is then its strict pass count out of K; rates count outcomes (queries x
+K); a flip is a query whose pass count changed, a regression one whose count fell (a critical
+query regresses when its count falls at all); the paired test is the exact sign test on the
+queries whose count fell vs rose, which is McNemar's test when K = 1.
+
 The mid-p McNemar value is reported alongside the exact one but does not decide anything.
 Exit codes for CI (:attr:`Verdict.exit_code`): promote 0, reject 1, hold 3; usage and data
 errors exit 2 (``punie_eval.cli``).
@@ -99,6 +105,9 @@ class Flip:
     candidate_responses: tuple[str, ...]
     baseline_failure: str | None
     candidate_failure: str | None
+    baseline_passes: int = 0  # strict passes of k repeats (sampled runs)
+    candidate_passes: int = 0
+    k: int = 1
 
 
 @dataclass(frozen=True)
@@ -138,6 +147,7 @@ class Comparison:
     only_in_candidate: tuple[str, ...]
     mismatches: tuple[str, ...]  # comparability problems overridden by force=True
     forced: bool
+    repeats: int = 1  # outcomes per query in both runs
 
 
 def run_info(data: Mapping[str, Any]) -> RunInfo:
@@ -170,9 +180,24 @@ def _category_order(names: Iterable[str]) -> list[str]:
     return known + sorted(present - set(known))
 
 
+def passes(query: Mapping[str, Any], key: str = "strict") -> tuple[int, int]:
+    """(passes, outcomes) of a query record: K repeats in a sampled run, else its one outcome."""
+    repeats = query.get("repeats") or []
+    if repeats:
+        return sum(bool(r[key]) for r in repeats), len(repeats)
+    return int(bool(query[key])), 1
+
+
+def repeats_of(document: Mapping[str, Any]) -> int:
+    """Outcomes per query of a run (``metadata.repeats``; 1 for a greedy run)."""
+    value = document["metadata"].get("repeats", 1)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else 1
+
+
 def _group(name: str, pairs: list[tuple[Mapping[str, Any], Mapping[str, Any]]], threshold: float) -> Group:
     def rate(side: int, key: str) -> Counts:
-        return Counts(sum(1 for pair in pairs if pair[side][key]), len(pairs))
+        counted = [passes(pair[side], key) for pair in pairs]
+        return Counts(sum(c for c, _ in counted), sum(n for _, n in counted))
 
     return Group(name, len(pairs), rate(0, "soft"), rate(0, "strict"), rate(1, "soft"), rate(1, "strict"), threshold)
 
@@ -235,6 +260,13 @@ def compare(
     for cat, value in (floors or {}).items():
         _check_probability(f"floor for {cat}", value)
     base_info, cand_info = run_info(baseline), run_info(candidate)
+    repeats = repeats_of(baseline)
+    if repeats != repeats_of(candidate):
+        raise IncomparableRunsError(
+            "baseline vs candidate",
+            f"metadata.repeats must be equal in both runs, got {repeats} vs {repeats_of(candidate)}",
+            "compare runs made with the same --repeats",
+        )
     mismatches = _mismatches(base_info, cand_info)
     if mismatches and not force:
         raise IncomparableRunsError(
@@ -255,21 +287,24 @@ def compare(
             id=c["id"],
             category=c["category"],
             critical=bool(b.get("critical") or c.get("critical")),
-            regressed=bool(b["strict"]),
+            regressed=passes(c)[0] < passes(b)[0],
             baseline_responses=_responses(b),
             candidate_responses=_responses(c),
             baseline_failure=b.get("failure"),
             candidate_failure=c.get("failure"),
+            baseline_passes=passes(b)[0],
+            candidate_passes=passes(c)[0],
+            k=repeats,
         )
         for b, c in paired
-        if b["strict"] != c["strict"]
+        if passes(b) != passes(c)
     ]
     flips.sort(key=lambda f: not f.regressed)  # stable: keeps candidate order within each direction
     regressed = sum(f.regressed for f in flips)
     fixed = len(flips) - regressed
     test = McNemar(regressed, fixed, mcnemar_exact(regressed, fixed), mcnemar_midp(regressed, fixed))
 
-    verdict, reasons = _decide(overall, groups, flips, test, alpha)
+    verdict, reasons = _decide(overall, groups, flips, test, alpha, repeats)
     return Comparison(
         verdict=verdict,
         reasons=tuple(reasons),
@@ -285,14 +320,19 @@ def compare(
         only_in_candidate=tuple(q for q in cand_by_id if q not in base_by_id),
         mismatches=tuple(mismatches),
         forced=force,
+        repeats=repeats,
     )
 
 
 def _decide(
-    overall: Group, groups: tuple[Group, ...], flips: list[Flip], test: McNemar, alpha: float
+    overall: Group, groups: tuple[Group, ...], flips: list[Flip], test: McNemar, alpha: float, repeats: int
 ) -> tuple[Verdict, list[str]]:
+    how = f"pass rate fell {{}}/{repeats} → {{}}/{repeats}" if repeats > 1 else "regressed pass→fail"
+    test_name = "exact sign test on pass rates" if repeats > 1 else "exact McNemar"
     rejects = [
-        f"critical query {f.id!r} ({f.category}) regressed pass→fail" for f in flips if f.regressed and f.critical
+        f"critical query {f.id!r} ({f.category}) {how.format(f.baseline_passes, f.candidate_passes)}"
+        for f in flips
+        if f.regressed and f.critical
     ]
     rejects += [
         f"{g.name} strict {pct(g.candidate_strict.rate)} is below its floor {pct(g.threshold)}"
@@ -302,7 +342,7 @@ def _decide(
     if test.p_exact < alpha and test.regressed > test.fixed:
         rejects.append(
             f"significant paired regression: {test.regressed} pass→fail vs {test.fixed} fail→pass "
-            f"(exact McNemar p={test.p_exact:.4g} < {alpha:g})"
+            f"({test_name} p={test.p_exact:.4g} < {alpha:g})"
         )
     if rejects:
         return Verdict.REJECT, rejects
@@ -315,5 +355,5 @@ def _decide(
         f"overall strict {strict.passed}/{strict.n} ({pct(strict.rate)}) meets the gate {pct(overall.threshold)}",
         "every category meets its floor",
         f"no significant regression ({test.regressed} pass→fail vs {test.fixed} fail→pass, "
-        f"exact McNemar p={test.p_exact:.4g})",
+        f"{test_name} p={test.p_exact:.4g})",
     ]

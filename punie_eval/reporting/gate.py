@@ -34,6 +34,11 @@ class Counts:
     def __str__(self) -> str:
         return f"{self.passed}/{self.n} ({100 * self.rate:.1f}%)"
 
+    def with_interval(self) -> str:
+        """``23/25 92.0% [75-98]``: the rate and its Wilson 95% interval."""
+        low, high = self.interval
+        return f"{self.passed}/{self.n} {100 * self.rate:.1f}% [{100 * low:.0f}-{100 * high:.0f}]"
+
 
 @dataclass(frozen=True)
 class GateResult:

@@ -28,11 +28,12 @@ def _delta(x: float) -> str:
 
 
 def _rate(r: Counts) -> str:
-    low, high = r.interval
-    return f"{r.passed}/{r.n} {pct(r.rate)} [{100 * low:.0f}-{100 * high:.0f}]"
+    return r.with_interval()
 
 
 def _direction(flip: Flip) -> str:
+    if flip.k > 1:
+        return f"{flip.baseline_passes}/{flip.k} → {flip.candidate_passes}/{flip.k} repeats"
     return "pass→fail" if flip.regressed else "fail→pass"
 
 
@@ -52,6 +53,12 @@ def _short(text: str, limit: int) -> str:
 
 def _mcnemar_line(c: Comparison) -> str:
     m = c.mcnemar
+    if c.repeats > 1:
+        return (
+            f"sign test on the strict pass rates of {c.overall.n // c.repeats} paired queries ({c.repeats} repeats "
+            f"each): {m.regressed} lower, {m.fixed} higher; exact p = {m.p_exact:.4g}, mid-p = {m.p_mid:.4g} "
+            f"(alpha {c.alpha:g})"
+        )
     return (
         f"McNemar on strict outcomes of {c.overall.n} paired queries: {m.regressed} pass→fail, "
         f"{m.fixed} fail→pass; exact p = {m.p_exact:.4g}, mid-p = {m.p_mid:.4g} (alpha {c.alpha:g})"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from punie_eval.queries import CategorySpec
 from punie_eval.reporting.gate import Counts, GateResult
+from punie_eval.reporting.repeats import RepeatStats, repeat_lines, repeat_stats
 from punie_eval.reporting.text import counts_text, pct
 
 if TYPE_CHECKING:
@@ -38,24 +39,29 @@ class Tally:
     diagnoses: Mapping[str, int]  # every turn's label, "ok" included
     format_failures: Mapping[str, int]  # label -> turns with that wire-format problem
     capability_failures: Mapping[str, int]  # first failing layer -> strict-failed queries without a format problem
+    repeats: tuple[RepeatStats, ...] = ()  # sampled runs (K > 1): per category, then overall
 
     def strict_by_category(self) -> dict[str, Counts]:
         return {c.name: c.strict for c in self.categories}
 
 
 def tally(records: Iterable[QueryRecord], categories: Mapping[str, CategorySpec], floors: Mapping[str, float]) -> Tally:
-    """Count soft/strict per category (suite order, then any others) and the diagnoses."""
+    """Count soft/strict per category (suite order, then any others) and the diagnoses.
+
+    Every outcome counts: a sampled run's K repeats of a query are K outcomes, so soft and
+    strict are pass rates over queries x K (what the gate compares with its thresholds).
+    """
     records = list(records)
     diagnoses: Counter[str] = Counter()
     format_failures: Counter[str] = Counter()
     capability: Counter[str] = Counter()
-    for record in records:
-        for turn in record.turns:
+    for outcome in (o for record in records for o in record.outcomes):
+        for turn in outcome.turns:
             diagnoses[turn.diagnosis.label] += 1
             if turn.diagnosis.format_failure:
                 format_failures[turn.diagnosis.label] += 1
-        if not record.strict and not record.wire_problem:
-            capability[record.failing_layer] += 1
+        if not outcome.strict and not outcome.wire_problem:
+            capability[outcome.failing_layer] += 1
     names = [c for c in categories if any(r.category == c for r in records)]
     names += sorted({r.category for r in records} - set(names))
     rows = []
@@ -65,34 +71,51 @@ def tally(records: Iterable[QueryRecord], categories: Mapping[str, CategorySpec]
         rows.append(
             CategoryTally(
                 name=name,
-                soft=Counts(sum(r.soft for r in mine), len(mine)),
-                strict=Counts(sum(r.strict for r in mine), len(mine)),
+                soft=_outcomes(mine, soft=True),
+                strict=_outcomes(mine, soft=False),
                 target=spec.target if spec else None,
                 floor=floors.get(name, spec.floor if spec else None),
             )
         )
+    repeats: tuple[RepeatStats, ...] = ()
+    if any(r.repeats for r in records):
+        repeats = (
+            *(repeat_stats(n, [r for r in records if r.category == n]) for n in names),
+            repeat_stats("overall", records),
+        )
     return Tally(
-        overall_soft=Counts(sum(r.soft for r in records), len(records)),
-        overall_strict=Counts(sum(r.strict for r in records), len(records)),
+        overall_soft=_outcomes(records, soft=True),
+        overall_strict=_outcomes(records, soft=False),
         categories=tuple(rows),
         diagnoses=dict(diagnoses.most_common()),
         format_failures=dict(format_failures.most_common()),
         capability_failures=dict(capability.most_common()),
+        repeats=repeats,
     )
+
+
+def _outcomes(records: Iterable[QueryRecord], *, soft: bool) -> Counts:
+    records = list(records)
+    passed = sum(r.soft_passes if soft else r.strict_passes for r in records)
+    return Counts(passed, sum(len(r.outcomes) for r in records))
 
 
 def summary_lines(result: Tally, min_strict: float, gate: GateResult | None) -> list[str]:
     """The terminal table: category, soft, strict, target, floor; then diagnoses and the gate."""
     width = max([len("category"), len("overall"), *(len(c.name) for c in result.categories)])
-    lines = [f"{'category':<{width}}  {'soft':<16}{'strict':<16}{'target':>7}{'floor':>7}"]
+    cells = [str(c) for row in result.categories for c in (row.soft, row.strict)]
+    col = max([16, *(len(cell) + 2 for cell in (*cells, str(result.overall_soft), str(result.overall_strict)))])
+    lines = [f"{'category':<{width}}  {'soft':<{col}}{'strict':<{col}}{'target':>7}{'floor':>7}"]
     for c in result.categories:
         mark = "" if c.target is None or not c.strict.below(c.target) else "  below target"
         lines.append(
-            f"{c.name:<{width}}  {c.soft!s:<16}{c.strict!s:<16}{pct(c.target, 0):>7}{pct(c.floor, 0):>7}{mark}"
+            f"{c.name:<{width}}  {c.soft!s:<{col}}{c.strict!s:<{col}}{pct(c.target, 0):>7}{pct(c.floor, 0):>7}{mark}"
         )
     lines.append(
-        f"{'overall':<{width}}  {result.overall_soft!s:<16}{result.overall_strict!s:<16}{pct(min_strict, 0):>7}"
+        f"{'overall':<{width}}  {result.overall_soft!s:<{col}}{result.overall_strict!s:<{col}}{pct(min_strict, 0):>7}"
     )
+    if result.repeats:
+        lines.extend(repeat_lines(result.repeats[:-1], result.repeats[-1]))
     lines.append("format failures: " + counts_text(result.format_failures))
     lines.append("capability failures: " + counts_text(result.capability_failures))
     if gate is not None:
@@ -114,6 +137,7 @@ def summary_document(result: Tally, gate: GateResult | None) -> dict[str, Any]:
         "diagnoses": dict(result.diagnoses),
         "format_failures": dict(result.format_failures),
         "capability_failures": dict(result.capability_failures),
+        **({"repeats": {r.name: r.as_dict() for r in result.repeats}} if result.repeats else {}),
         "gate": None
         if gate is None
         else {"passed": gate.passed, "min_strict": gate.min_strict, "reasons": list(gate.reasons)},

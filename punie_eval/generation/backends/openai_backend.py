@@ -36,13 +36,13 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from punie_eval.errors import BackendError
-from punie_eval.generation.backends.base import Conversation, ModelIdentity
+from punie_eval.generation.backends.base import Done, ModelIdentity, Request
 from punie_eval.generation.fingerprint import fingerprint
 from punie_eval.types import FinishReason, Response
 
@@ -151,8 +151,11 @@ class OpenAIBackend:
         notice_s: float = DEFAULT_NOTICE_S,
         progress: Callable[[str], None] | None = None,
         template_args: Mapping[str, Any] | None = None,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
     ) -> None:
         self.template_args = dict(template_args or {})  # sent as chat_template_kwargs (vLLM, mlx_lm.server)
+        self.temperature, self.top_p = temperature, top_p
         self.root = api_root(base_url)
         self.model = str(model)
         local = Path(model)
@@ -175,7 +178,7 @@ class OpenAIBackend:
 
     def identity(self) -> ModelIdentity:
         if self._identity is None:
-            digest = fingerprint(self.local_dir, self.cache_dir) if self.local_dir else None
+            digest = fingerprint(self.local_dir, self.cache_dir, self.progress) if self.local_dir else None
             self._identity = ModelIdentity(
                 backend="openai",
                 model_path=str(self.local_dir) if self.local_dir else self.model,
@@ -289,14 +292,16 @@ class OpenAIBackend:
             )
         self._verified = True
 
-    def complete(self, conversation: Conversation, max_tokens: int) -> Response:
-        body = {
+    def complete(self, request: Request, max_tokens: int) -> Response:
+        body: dict[str, Any] = {
             "model": self.model,
-            "messages": conversation,
+            "messages": request.messages,
             "max_tokens": max_tokens,
-            "temperature": 0.0,
+            "temperature": self.temperature,
             "stream": False,
         }
+        if self.temperature > 0:  # each request's own seed: the sample does not depend on what runs beside it
+            body |= {"top_p": self.top_p, "seed": request.seed}
         if self.template_args:
             body["chat_template_kwargs"] = self.template_args
         reply = self._request("POST", "/v1/chat/completions", body)
@@ -324,17 +329,15 @@ class OpenAIBackend:
             reconstructed=rebuilt or swallowed,
         )
 
-    def generate(
-        self, conversations: Sequence[Conversation], max_tokens: int, *, ids: Sequence[str] | None = None
-    ) -> list[Response]:
+    def generate(self, requests: Sequence[Request], max_tokens: int, *, done: Done | None = None) -> list[Response]:
         """Requests in parallel; Ctrl-C or the first failure stops the others at once (no waiting for a hung server)."""
-        if not conversations:
+        if not requests:
             return []
         self.verify()
         pool = ThreadPoolExecutor(max_workers=self.concurrency)
         try:
-            futures = [pool.submit(self.complete, c, max_tokens) for c in conversations]
-            self._wait(futures)
+            futures = [pool.submit(self._timed, r, max_tokens) for r in requests]
+            self._wait(futures, done)
             return [f.result() for f in futures]
         except BaseException:
             self.interrupt()
@@ -342,16 +345,28 @@ class OpenAIBackend:
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
 
-    def _wait(self, futures: Sequence[Future[Response]]) -> None:
-        """Until every request is done or one failed; says it is waiting after ``notice_s``, then every 30 s."""
+    def _timed(self, request: Request, max_tokens: int) -> Response:
+        started = time.monotonic()
+        response = self.complete(request, max_tokens)
+        return replace(response, seconds=round(time.monotonic() - started, 3))
+
+    def _wait(self, futures: Sequence[Future[Response]], done: Done | None) -> None:
+        """Until every request is done or one failed; says it is waiting after ``notice_s``, then every 30 s.
+
+        ``done`` hears of each finished request here, on the calling thread.
+        """
         started = time.monotonic()
         notice = self.notice_s
+        index = {f: i for i, f in enumerate(futures)}
         pending = set(futures)
         while pending:
             left = max(0.0, started + notice - time.monotonic())
-            done, pending = wait(pending, timeout=left, return_when=FIRST_EXCEPTION)
-            if any(f.exception() is not None for f in done):
+            finished, pending = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
+            if any(f.exception() is not None for f in finished):
                 return
+            for future in sorted(finished, key=index.__getitem__):
+                if done is not None:
+                    done(index[future], future.result())
             if pending and time.monotonic() - started >= notice:
                 self.progress(
                     f"punie-eval: waiting for the server at {self.root}: {len(pending)} of {len(futures)} "

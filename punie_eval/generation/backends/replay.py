@@ -26,7 +26,7 @@ from typing import Any
 
 from punie_eval import jsontext
 from punie_eval.errors import DataError
-from punie_eval.generation.backends.base import Conversation, ModelIdentity
+from punie_eval.generation.backends.base import Done, ModelIdentity, Request
 from punie_eval.reporting.results import RESULTS_FORMAT
 from punie_eval.types import FINISH_REASONS, FinishReason, Response
 
@@ -146,14 +146,11 @@ class ReplayBackend:
             extra={"replay": str(self.path), "replay_sha256": digest},
         )
 
-    def generate(
-        self, conversations: Sequence[Conversation], max_tokens: int, *, ids: Sequence[str] | None = None
-    ) -> list[Response]:
-        if ids is None or len(ids) != len(conversations):
-            raise ValueError("the replay backend needs one query id per conversation")
+    def generate(self, requests: Sequence[Request], max_tokens: int, *, done: Done | None = None) -> list[Response]:
         out = []
-        for qid, conversation in zip(ids, conversations, strict=True):
-            turn = 1 + sum(1 for m in conversation if m.get("role") == "assistant")
+        for request in requests:
+            qid = request.query_id
+            turn = 1 + sum(1 for m in request.messages if m.get("role") == "assistant")
             record = self.records.get(qid)
             if record is None:
                 raise DataError(str(self.path), f"has no responses for query {qid!r}", "record every selected query")
@@ -164,6 +161,8 @@ class ReplayBackend:
                     f"got {len(record.responses)} response(s)",
                 )
             out.append(record.responses[turn - 1])
+            if done is not None:
+                done(len(out) - 1, out[-1])
         return out
 
 
