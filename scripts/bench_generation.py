@@ -8,6 +8,12 @@ Each BLAS setting runs in its own subprocess, because the BLAS must be chosen be
 imported (PUNIE_BLAS=reference keeps MLX's bundled reference BLAS).
 
     .venv/bin/python scripts/bench_generation.py --model data/reference-model --blas both
+
+``--scale 1,4,16`` instead grows the suite (the 57 turn-1 prompts repeated 1, 4, 16 times) and
+reports wall time, tokens/s and peak memory with every prompt in one batch and with a fixed
+``--cap`` (``--batch-size``), each point in its own process so peaks do not carry over:
+
+    .venv/bin/python scripts/bench_generation.py --scale 1,4,16 --cap 16
 """
 
 from __future__ import annotations
@@ -120,6 +126,62 @@ def worker(model: Path, max_tokens: int, run_pytest: bool) -> dict[str, Any]:
     return result
 
 
+def scale_worker(model: Path, max_tokens: int, times: int, cap: int | None) -> dict[str, Any]:
+    """One point of the scale benchmark: the suite's turn-1 prompts ``times`` over, batch width ``cap``."""
+    from punie_eval.generation.blas import load_fast_blas
+
+    load_fast_blas()
+    import mlx.core as mx
+
+    from punie_eval.generation.backends.mlx_backend import MlxBackend
+    from punie_eval.generation.prompts import turn1_messages
+    from punie_eval.queries import load_suite
+
+    suite = load_suite()
+    backend = MlxBackend(model, canary=0, batch_size=cap)
+    backend.load()
+    prompts = [backend.render(turn1_messages(suite, q)) for q in suite.queries] * times
+    base_rss = _peak_rss_mb()
+    mx.reset_peak_memory()
+    start = time.perf_counter()
+    generated = backend.generate_batch(prompts, max_tokens)
+    seconds = time.perf_counter() - start
+    return {
+        "prompts": len(prompts),
+        "cap": cap,
+        "seconds": seconds,
+        "tokens": sum(len(g.token_ids) for g in generated),
+        "mlx_peak_mb": mx.get_peak_memory() / 2**20,
+        "rss_mb": _peak_rss_mb(),
+        "rss_before_mb": base_rss,
+    }
+
+
+def _scale(args: argparse.Namespace) -> None:
+    points = [int(x) for x in args.scale.split(",")]
+    print(f"model {args.model}, max_tokens {args.max_tokens}; each point in its own process")
+    print(f"{'prompts':>8} {'batch':>7} {'wall s':>8} {'tok/s':>8} {'mlx peak MB':>12} {'peak RSS MB':>12}")
+    peaks: dict[int | None, list[float]] = {}
+    for cap in (None, args.cap):
+        for times in points:
+            command = [sys.executable, __file__, "--scale-worker", str(times), "--model", str(args.model)]
+            command += ["--max-tokens", str(args.max_tokens)] + (["--scale-cap", str(cap)] if cap else [])
+            done = subprocess.run(command, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"scale worker failed:\n{done.stderr[-2000:]}")
+            r = json.loads(done.stdout.strip().splitlines()[-1])
+            peaks.setdefault(cap, []).append(r["mlx_peak_mb"])
+            width = "all" if cap is None else str(cap)
+            print(
+                f"{r['prompts']:>8} {width:>7} {r['seconds']:>8.2f} {r['tokens'] / r['seconds']:>8.0f} "
+                f"{r['mlx_peak_mb']:>12.1f} {r['rss_mb']:>12.0f}"
+            )
+    for cap, values in peaks.items():
+        label = "one batch" if cap is None else f"--batch-size {cap}"
+        growth = values[-1] / values[0]
+        print(f"{label}: mlx peak memory x{growth:.2f} from {points[0]}x to {points[-1]}x the suite")
+
+
 def _run_worker(blas: str, args: argparse.Namespace) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     if blas == "off":
@@ -176,7 +238,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--blas", choices=("on", "off", "both"), default="on", help="fast BLAS on, off, or both")
     parser.add_argument("--max-tokens", type=int, default=256, help="new tokens per prompt (default 256)")
     parser.add_argument("--no-pytest", action="store_true", help="skip (c), the warm-cache pytest run")
+    parser.add_argument("--scale", metavar="N,N,...", help="grow the suite N times over (e.g. 1,4,16)")
+    parser.add_argument("--cap", type=int, default=16, help="--scale: the fixed batch size to compare (default 16)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--scale-worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--scale-cap", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.model is None:
         from punie_eval.paths import reference_model_dir
@@ -187,6 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     args.model = args.model.resolve()
     if args.worker:
         print(json.dumps(worker(args.model, args.max_tokens, not args.no_pytest)))
+        return 0
+    if args.scale_worker:
+        print(json.dumps(scale_worker(args.model, args.max_tokens, args.scale_worker, args.scale_cap)))
+        return 0
+    if args.scale:
+        _scale(args)
         return 0
     for blas in ("on", "off") if args.blas == "both" else (args.blas,):
         _report(blas, _run_worker(blas, args))

@@ -16,6 +16,7 @@ from punie_eval.generation.backends.base import as_requests
 from punie_eval.generation.backends.mlx_backend import (
     MIN_PROBE_TOKENS,
     PROBE,
+    Generated,
     MlxBackend,
     canary_indices,
     canary_mismatch,
@@ -211,3 +212,33 @@ def test_mlx_not_imported_by_engine_modules(module: str) -> None:
     code = f"import sys, {module}; print('mlx' in sys.modules, 'mlx_lm' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def _short_sequential(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the sequential reference of every MlxBackend really generate 4 tokens fewer than asked."""
+    real = MlxBackend.generate_one
+
+    def shorter(self: MlxBackend, prompt: list[int], max_tokens: int, seed: int | None = None) -> Generated:
+        return real(self, prompt, max_tokens - 4, seed)
+
+    monkeypatch.setattr(MlxBackend, "generate_one", shorter)
+
+
+def test_mlx_canary_mismatch_lands_in_the_results_metadata(monkeypatch: pytest.MonkeyPatch) -> None:
+    """evaluate() warns once per mismatch (first differing token) and records each in metadata; scoring goes on."""
+    from punie_eval import RunTarget, evaluate
+    from punie_eval.evaluation.target import Decoding
+    from punie_eval.paths import reference_model_dir
+
+    _short_sequential(monkeypatch)
+    lines: list[str] = []
+    ids = ["st_git_status", "ct_status_and_diff", "da_protocol_vs_abc"]
+    target = RunTarget("mlx", model=reference_model_dir(), canary=1)
+    result = evaluate(None, target, Decoding(max_tokens=8), queries=ids, progress=lines.append)
+    assert len(result.records) == 3
+    mismatches = result.metadata["canary_mismatches"]
+    assert [m["token"] for m in mismatches] == [4]
+    assert any(line.startswith("punie-eval: WARNING canary: batched generation diverged") for line in lines)
+    strict = RunTarget("mlx", model=reference_model_dir(), canary=1, canary_strict=True)
+    with pytest.raises(BackendError, match="--canary-strict"):
+        evaluate(None, strict, Decoding(max_tokens=8), queries=ids, progress=None)

@@ -128,19 +128,13 @@ def test_engine_corrupt_entry_is_regenerated(
     assert GenerationCache(tmp_path).get(victim.stem) is not None
 
 
-def test_engine_without_cache_generates_every_time(
-    suite: QuerySuite, model_dir: Path, queries: list[Query], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With no cache dir (and no xdist), each call generates and nothing is written."""
-    monkeypatch.delenv("PYTEST_XDIST_TESTRUNUID", raising=False)  # this test may itself run under xdist
+def test_engine_without_cache_generates_every_time(suite: QuerySuite, model_dir: Path, queries: list[Query]) -> None:
+    """With no cache dir and no run id, each call generates and nothing is written."""
     assert [_collect(suite, queries[:2], model_dir, None).model_loads for _ in range(2)] == [1, 1]
 
 
-def test_engine_generates_a_repeated_query_once(
-    suite: QuerySuite, model_dir: Path, queries: list[Query], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_engine_generates_a_repeated_query_once(suite: QuerySuite, model_dir: Path, queries: list[Query]) -> None:
     """A query selected twice (its query test and its snapshot test) is one prompt of the batch."""
-    monkeypatch.delenv("PYTEST_XDIST_TESTRUNUID", raising=False)  # no per-run dir shared with other tests
     lines: list[str] = []
     session = _collect(suite, [*queries, *queries], model_dir, None, lines)
     assert any(line.startswith(f"punie-eval: generating {len(queries)} turn-1 prompts") for line in lines)
@@ -168,7 +162,7 @@ def session_responses():
     session = collect_responses(
         suite=suite, queries=suite.queries[:8], target=RunTarget.local(os.environ["PE_MODEL"]),
         decoding=Decoding(max_tokens=16), cache_dir=Path(cache) if cache else None,
-        registry=load_registry(), follow_up=wants_turn2,
+        registry=load_registry(), follow_up=wants_turn2, run_id=os.environ.get("PYTEST_XDIST_TESTRUNUID"),
     )
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     record = {"loads": session.model_loads, "hits": session.cache_hits, "n": len(session.responses)}

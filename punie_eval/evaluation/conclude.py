@@ -83,8 +83,20 @@ def summarize(
         if not cover["complete"] and not policy.allow_partial:
             gate = replace(gate, passed=False, reasons=(*gate.reasons, partial_reason(cover, "the run")))
     lines = summary.summary_lines(table, policy.min_strict, gate)
+    if (spent := timing_line(result.metadata)) is not None:
+        lines.insert(-1 if gate is not None else len(lines), spent)
     metadata = {**result.metadata, "coverage": cover}
     return replace(result, metadata=metadata, summary=summary.summary_document(table, gate)), lines, gate
+
+
+def timing_line(metadata: Mapping[str, Any]) -> str | None:
+    """``generation: 69 conversations, 3,380 tokens in 6.5 s (520 tok/s)``; None when nothing was generated."""
+    t = metadata.get("timings") or {}
+    if not t.get("generated"):
+        return None
+    rate = f" ({t['tokens_per_s']:.0f} tok/s)" if t.get("tokens_per_s") else ""
+    tokens = t.get("tokens") or 0
+    return f"generation: {t['generated']} conversations, {tokens:,} tokens in {t['generation_s']:.1f} s{rate}"
 
 
 def _compare(result: RunResult, baseline: Path, suite: QuerySuite, policy: GatePolicy) -> tuple[list[str], bool]:
@@ -130,9 +142,14 @@ def conclude(
 
 def merge_metadata(parts: Sequence[Mapping[str, Any]], total_s: float) -> dict[str, Any]:
     """One run's metadata from the metadata of each process that generated (pytest-xdist workers)."""
+    from punie_eval.reporting.results import timings
+
     merged = dict(parts[0])
-    generation = [(p.get("timings") or {}).get("generation_s") or 0.0 for p in parts]
-    merged["timings"] = {"generation_s": round(sum(generation), 3), "total_s": round(total_s, 3)}
+
+    def total(name: str) -> Any:
+        return sum((p.get("timings") or {}).get(name) or 0 for p in parts)
+
+    merged["timings"] = timings(round(total("generation_s"), 3), total_s, total("tokens"), total("generated"))
     merged["model_loads"] = sum(int(p.get("model_loads") or 0) for p in parts)
     return merged
 

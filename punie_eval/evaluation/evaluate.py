@@ -61,6 +61,8 @@ def session_metadata(
         generation_s=round(responses.generation_s, 3),
         total_s=total_s,
         model_loads=responses.model_loads,
+        tokens=responses.tokens,
+        generated=responses.generated,
     )
 
 
@@ -92,6 +94,7 @@ def evaluate(
     progress: Progress | None = stderr_progress,
     think: ThinkPolicy = "fail",
     repeats: int = 1,
+    run_id: str | None = None,
 ) -> RunResult:
     """Generate (at most once per conversation) and score the suite's queries on ``target``.
 
@@ -100,7 +103,8 @@ def evaluate(
     with pytest runs (None: no cache); ``progress`` receives one line per batch; ``think="strip"``
     scores a thinking model's answer after its leading ``<think>`` block (``"fail"``: a format failure).
     ``repeats`` K > 1 (with ``decoding.temperature`` > 0) asks every query K times: each record
-    then holds K outcomes, and the summary reports pass rates, pass@k and pass^k.
+    then holds K outcomes, and the summary reports pass rates, pass@k and pass^k. Processes that
+    share a ``run_id`` (pytest-xdist workers) generate once between them even without a cache.
     """
     decoding = sampling_decoding(decoding or Decoding(), repeats, target, progress or (lambda line: None))
     registry = registry or load_registry()
@@ -118,6 +122,7 @@ def evaluate(
         follow_up=wants_turn2,
         progress=progress or (lambda line: None),
         repeats=repeats,
+        run_id=run_id,
     )
     scores = {q.id: _score(q, responses.samples[q.id], registry, think) for q in chosen}
     records = tuple(QueryRecord.from_score(q, scores[q.id]) for q in chosen)

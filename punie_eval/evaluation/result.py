@@ -51,6 +51,7 @@ class TurnRecord:
     field_reads: tuple[FieldRead, ...] = ()
     codes: tuple[str, ...] = ()
     tokens: int | None = None
+    seconds: float | None = field(default=None, compare=False)  # generation time (from its batch's start)
 
     @classmethod
     def from_score(cls, turn: TurnScore) -> TurnRecord:
@@ -65,6 +66,7 @@ class TurnRecord:
             turn.field_reads,
             turn.codes,
             r.tokens,
+            r.seconds,
         )
 
     def to_json(self) -> Json:
@@ -73,6 +75,7 @@ class TurnRecord:
             "response": self.response,
             "finish_reason": self.finish_reason,
             "tokens": self.tokens,
+            "seconds": self.seconds,
             "diagnosis": asdict(self.diagnosis),
             "layers": [asdict(layer) for layer in self.layers],
             "calls": [asdict(call) for call in self.calls],
@@ -92,6 +95,7 @@ class TurnRecord:
             field_reads=tuple(_dataclass(FieldRead, read) for read in raw["field_reads"]),
             codes=tuple(raw["codes"]),
             tokens=raw.get("tokens"),
+            seconds=raw.get("seconds"),
         )
 
     @property

@@ -19,7 +19,6 @@ response in the cache and never load the model. Progress goes to stderr, one lin
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -72,12 +71,11 @@ def request_seed(key: str) -> int:
     return int(key[:8], 16)
 
 
-def session_dir(cache_dir: Path | None) -> Path | None:
-    """Where workers meet: the cache dir, else a per-run dir under xdist, else nowhere (one process)."""
+def session_dir(cache_dir: Path | None, run_id: str | None = None) -> Path | None:
+    """Where workers meet: the cache dir, else a per-run dir for ``run_id`` (pytest-xdist's), else nowhere."""
     if cache_dir is not None:
         return Path(cache_dir)
-    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
-    return Path(tempfile.gettempdir()) / f"{RUN_DIR_PREFIX}{uid}" if uid else None
+    return Path(tempfile.gettempdir()) / f"{RUN_DIR_PREFIX}{run_id}" if run_id else None
 
 
 @contextmanager
@@ -200,13 +198,15 @@ def collect_responses(
     follow_up: FollowUp,
     progress: Progress = stderr_progress,
     repeats: int = 1,
+    run_id: str | None = None,
 ) -> SessionResponses:
     """Responses for every query (both turns of multi-turn ones), each conversation generated at most once.
 
     ``queries`` may repeat a query (a query test and a snapshot test select the same one):
     each distinct query id is generated once (``repeats`` times when sampling).
     ``follow_up(query, turn1)`` says whether a query gets a second turn (the scorer's rule,
-    passed in so generation knows no scoring).
+    passed in so generation knows no scoring). Processes given one ``run_id`` (pytest-xdist
+    workers) share a per-run folder when there is no cache, so they still generate once.
     """
     progress = as_reporter(progress)
     queries = list({q.id: q for q in queries}.values())
@@ -215,9 +215,9 @@ def collect_responses(
     if target.backend == "replay":
         shared = None  # reading a file: nothing to share or cache
     elif identity.content_hash is None:
-        shared = session_dir(None)  # no content hash (remote model name): share within this run only
+        shared = session_dir(None, run_id)  # no content hash (remote model name): share within this run only
     else:
-        shared = session_dir(cache_dir)
+        shared = session_dir(cache_dir, run_id)
     store = GenerationCache(shared) if shared is not None else None
     run = _Pass(chosen, identity, store, decoding)
     slots = [(q, r) for q in queries for r in range(repeats)]

@@ -47,9 +47,15 @@ class Reporter:
     line: Callable[[str], None]
     live: TextIO | None = None
     every_s: float = DEFAULT_EVERY_S
+    bar: Any = None  # the live bar being drawn, lifted while a line is printed
 
     def __call__(self, text: str) -> None:
+        if self.bar is None:
+            self.line(text)
+            return
+        self.bar.clear()
         self.line(text)
+        self.bar.refresh()
 
     def meter(self, label: str, total: int, unit: str = "conversations") -> Meter:
         return Meter(self, label, total, unit)
@@ -69,10 +75,10 @@ class Meter:
             from tqdm import tqdm
 
             scaled = unit == "bytes"
-            self.bar = tqdm(
+            self.bar = reporter.bar = tqdm(
                 total=total,
                 desc=f"punie-eval: {label}",
-                unit="B" if scaled else " conv",
+                unit="B" if scaled else "conv",
                 unit_scale=scaled,
                 file=reporter.live,
                 dynamic_ncols=True,
@@ -114,7 +120,7 @@ class Meter:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-            self.bar = None
+            self.bar = self.reporter.bar = None
 
     def __enter__(self) -> Meter:
         return self

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO, cast
 import pytest
 
 from punie_eval.errors import PunieEvalError
-from punie_eval.plugin.options import add_options, opted_in, run_options
+from punie_eval.plugin.options import add_options, opted_in, run_id, run_options
 from punie_eval.plugin.state import STATE, RunState
 from punie_eval.queries import Query, QuerySuite
 from punie_eval.reporting.explain import QueryFailure
@@ -156,6 +156,7 @@ def punie_run(request: pytest.FixtureRequest) -> RunResult:
             progress=_progress(request.config),
             think=o.think,
             repeats=o.repeats,
+            run_id=run_id(request.config),
         )
     except PunieEvalError as err:
         failure = f"generation failed: {err}"
@@ -179,7 +180,8 @@ class _Uncaptured:
         self.stream.flush()
 
     def isatty(self) -> bool:
-        return self.stream.isatty()
+        with self.capture.global_and_fixture_disabled() if self.capture else contextlib.nullcontext():
+            return self.stream.isatty()  # fd 2 is pytest's capture file until capture is lifted
 
 
 def _progress(config: pytest.Config) -> Reporter:

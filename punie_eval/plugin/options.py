@@ -101,9 +101,8 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini(INI_BATCH, "mlx: sequences decoded at once, N or auto (like --batch-size)", default=None)
 
 
-def run_seed(seed: str | None, temperature: str) -> str | None:
-    """The sampling seed: given, else one per pytest-xdist run (every worker must draw the same samples)."""
-    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+def run_seed(seed: str | None, temperature: str, uid: str | None) -> str | None:
+    """The sampling seed: given, else one per pytest-xdist run ``uid`` (every worker must draw the same samples)."""
     try:
         greedy = float(temperature) == 0
     except ValueError:
@@ -111,6 +110,12 @@ def run_seed(seed: str | None, temperature: str) -> str | None:
     if seed is not None or not uid or greedy:
         return seed
     return str(int(hashlib.sha256(uid.encode()).hexdigest()[:8], 16) % 2**31)
+
+
+def run_id(config: pytest.Config) -> str | None:
+    """pytest-xdist's id of this run, the same in every worker (None outside xdist)."""
+    workerinput = getattr(config, "workerinput", None)
+    return str(workerinput["testrunuid"]) if workerinput else None
 
 
 def run_options(config: pytest.Config) -> opts.RunOptions:
@@ -138,7 +143,7 @@ def run_options(config: pytest.Config) -> opts.RunOptions:
         adapter=opts.resolve(get("adapter"), os.environ, ENV_ADAPTER, config.getini(INI_ADAPTER), INI_ADAPTER),
         system_prompt=opts.resolve(get("system_prompt"), os.environ, ENV_PROMPT, config.getini(INI_PROMPT), INI_PROMPT),
         sampling=opts.Sampling(
-            get("temperature"), get("top_p"), run_seed(get("seed"), get("temperature")), get("repeats")
+            get("temperature"), get("top_p"), run_seed(get("seed"), get("temperature"), run_id(config)), get("repeats")
         ),
         generation=opts.Generation(batch, get("canary"), get("canary_strict")),
     )

@@ -65,6 +65,18 @@ def package_versions() -> dict[str, str | None]:
     return versions
 
 
+def timings(generation_s: float | None, total_s: float, tokens: int | None, generated: int | None) -> dict[str, Any]:
+    """Seconds in the backend and in all, tokens and conversations generated here (not from the cache)."""
+    rate = round(tokens / generation_s, 1) if tokens and generation_s else None
+    return {
+        "generation_s": generation_s,
+        "total_s": round(total_s, 3),
+        "generated": generated,
+        "tokens": tokens,
+        "tokens_per_s": rate,
+    }
+
+
 def run_metadata(
     *,
     model: Mapping[str, Any],
@@ -77,6 +89,8 @@ def run_metadata(
     generation_s: float | None,
     total_s: float,
     model_loads: int | None,
+    tokens: int | None = None,
+    generated: int | None = None,
 ) -> dict[str, Any]:
     return _plain(
         {
@@ -94,7 +108,7 @@ def run_metadata(
                 "system_prompt": suite.system_prompt,
             },
             "started_at": started_at,
-            "timings": {"generation_s": generation_s, "total_s": round(total_s, 3)},
+            "timings": timings(generation_s, total_s, tokens, generated),
             "model_loads": model_loads,
         }
     )
