@@ -49,14 +49,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def markers(suite: QuerySuite) -> list[tuple[str, str]]:
-    """Category markers from the suite's own descriptions, family markers from the tool registry."""
-    from punie_eval.registry import FAMILIES, load_registry
-
-    tools = load_registry().tools.values()
+    """Category markers from the suite's own descriptions, family markers from the suite's tool registry."""
+    tools = suite.registry.tools.values()
     out = [
         (name, f"query category: {spec.description.split('. ')[0] or name}.") for name, spec in suite.categories.items()
     ]
-    for family in FAMILIES:
+    for family in suite.registry.families:
         names = ", ".join(t.name for t in tools if t.family == family)
         out.append((family, f"tool family: the query expects a call of {names}."))
     return [*out, *STATIC_MARKERS]
