@@ -12,7 +12,6 @@ import pytest
 
 from punie_eval.paths import data_dir
 from punie_eval.queries import QuerySuite
-from punie_eval.registry import load_registry
 from punie_eval.training.contracts import CONTRACTS, Violation, check_files
 from punie_eval.training.leakage import LeakIndex
 
@@ -22,12 +21,12 @@ SHOWN = 10
 
 @pytest.fixture(scope="module")
 def violations(request: pytest.FixtureRequest, punie_suite: QuerySuite) -> list[Violation]:
-    """Every violation in the data, checked against the suite as evaluated (its system prompt included)."""
+    """Every violation in the data, checked against the suite as evaluated (its system prompt and tools included)."""
     option = request.config.getoption("data", default=None)
     folder = Path(option) if option else data_dir() / "corpus" / "clean"
     index = LeakIndex.of_suite(punie_suite)
     files = sorted(folder.glob("*.jsonl"))
-    return check_files(files, load_registry(), system_prompt=punie_suite.system_prompt, leak_index=index)
+    return check_files(files, punie_suite.registry, system_prompt=punie_suite.system_prompt, leak_index=index)
 
 
 @pytest.mark.parametrize("contract", CONTRACTS)

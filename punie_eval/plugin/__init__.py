@@ -82,6 +82,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return []
     o = config.stash[STATE].options
     target, suite = o.target, o.suite
+    tools = suite.registry
     blas = "n/a"
     model = target.describe()
     if target.model is not None:
@@ -102,6 +103,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [
         f"punie-eval: model {model}, backend {target.backend}, blas {blas}",
         f"punie-eval: suite {suite.name} ({suite.fingerprint[:12]}), {len(suite.queries)} queries from {suite.path}",
+        f"punie-eval: tools {tools.name} ({tools.fingerprint[:12]}), {len(tools.tools)} tools from {tools.root}",
     ]
 
 

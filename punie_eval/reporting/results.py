@@ -92,6 +92,11 @@ def run_metadata(
                 "name": suite.name,
                 "fingerprint": suite.fingerprint,
                 "system_prompt": suite.system_prompt,
+                "tools": {
+                    "name": suite.registry.name,
+                    "path": str(suite.registry.root),
+                    "fingerprint": suite.registry.fingerprint,
+                },
             },
             "started_at": started_at,
             "timings": {"generation_s": generation_s, "total_s": round(total_s, 3)},
