@@ -12,6 +12,7 @@ import pytest
 
 from punie_eval.paths import data_dir
 from punie_eval.queries import QuerySuite
+from punie_eval.registry import load_registry
 from punie_eval.training.contracts import CONTRACTS, Violation, check_files
 from punie_eval.training.leakage import LeakIndex
 
@@ -23,6 +24,9 @@ SHOWN = 10
 def violations(request: pytest.FixtureRequest, punie_suite: QuerySuite) -> list[Violation]:
     """Every violation in the data, checked against the suite as evaluated (its system prompt and tools included)."""
     option = request.config.getoption("data", default=None)
+    tools = punie_suite.registry
+    if option is None and tools.fingerprint != load_registry().fingerprint:
+        pytest.skip(f"the bundled corpus is for the bundled tools: pass --data DIR for the {tools.name} tools")
     folder = Path(option) if option else data_dir() / "corpus" / "clean"
     index = LeakIndex.of_suite(punie_suite)
     files = sorted(folder.glob("*.jsonl"))
