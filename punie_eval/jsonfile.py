@@ -51,10 +51,15 @@ def _line_at(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def key_line(text: str, key: str) -> int:
-    """The line of the first ``"key":`` (1 when absent)."""
-    match = re.search(rf'"{re.escape(key)}"\s*:', text)
-    return _line_at(text, match.start()) if match else 1
+def _offset(text: str, line: int) -> int:
+    return sum(len(part) for part in text.splitlines(keepends=True)[: line - 1])
+
+
+def key_line(text: str, key: str, after: int = 1) -> int:
+    """The line of the first ``"key":`` at or after line ``after`` (``after`` when absent)."""
+    start = _offset(text, after)
+    match = re.search(rf'"{re.escape(key)}"\s*:', text[start:])
+    return _line_at(text, start + match.start()) if match else after
 
 
 def entry_line(text: str, key: str, value: str, nth: int = 0, after: int = 1) -> int:
@@ -64,7 +69,7 @@ def entry_line(text: str, key: str, value: str, nth: int = 0, after: int = 1) ->
     second occurrence of its name.
     """
     encoded = json.dumps(value, ensure_ascii=False)
-    start = sum(len(line) for line in text.splitlines(keepends=True)[: after - 1])
+    start = _offset(text, after)
     matches = list(re.finditer(rf'"{re.escape(key)}"\s*:\s*{re.escape(encoded)}', text[start:]))
     return _line_at(text, start + matches[nth].start()) if len(matches) > nth else after
 

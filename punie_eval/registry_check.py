@@ -97,24 +97,14 @@ def _subschemas(prop: Mapping[str, Any], path: tuple[str, ...]) -> Iterator[tupl
                 yield from _subschemas(member, (*path, f"{key}[{i}]"))
 
 
-def _schema_problems(path: Path, text: str, schema: Any, known: frozenset[str]) -> list[Problem]:
-    where = f"{path}:1"
-    if not isinstance(schema, dict):
-        return [Problem(where, f"<root> must be a JSON Schema object, got {type(schema).__name__}")]
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as err:
-        return [Problem(where, f"{json_path(list(err.absolute_path))}: {schema_message(err)}")]
-    if schema.get("title") != path.stem:
-        got = schema.get("title")
-        at = f"{path}:{key_line(text, 'title')}"
-        return [Problem(at, f"title must be the file's name {path.stem!r}, got {got!r}")]
-    properties = schema.get("properties")
-    if schema.get("type") != "object" or not isinstance(properties, dict):
-        return [Problem(where, "type must be 'object' with properties (a result type's fields)")]
+def _property_problems(path: Path, text: str, properties: Mapping[str, Any], known: frozenset[str]) -> list[Problem]:
+    """Field types that are not JSON Schema types, ``$ref``s to types without a schema file."""
     out = []
     for name, prop in properties.items():
         line = f"{path}:{key_line(text, name)}"
+        if not isinstance(prop, dict):
+            out.append(Problem(line, f"properties.{name} must be a JSON Schema object, got {prop!r}"))
+            continue
         for sub_path, sub in _subschemas(prop, ("properties", name)):
             field = ".".join(sub_path)
             bad = _unknown_types(type_names(sub.get("type", ())))
@@ -125,6 +115,27 @@ def _schema_problems(path: Path, text: str, schema: Any, known: frozenset[str]) 
                 rule = f"must name a result schema in {RESULTS}/ (<Type>.json)"
                 out.append(Problem(line, f"{field}.$ref {rule}, got {ref!r}"))
     return out
+
+
+def _schema_problems(path: Path, text: str, schema: Any, known: frozenset[str]) -> list[Problem]:
+    where = f"{path}:1"
+    if not isinstance(schema, dict):
+        return [Problem(where, f"<root> must be a JSON Schema object, got {type(schema).__name__}")]
+    title = schema.get("title")
+    if title != path.stem:
+        at = f"{path}:{entry_line(text, 'title', title) if isinstance(title, str) else 1}"
+        return [Problem(at, f"title must be the file's name {path.stem!r}, got {title!r}")]
+    properties = schema.get("properties")
+    if schema.get("type") != "object" or not isinstance(properties, dict):
+        return [Problem(where, "type must be 'object' with properties (a result type's fields)")]
+    found = _property_problems(path, text, properties, known)
+    if found:  # before the metaschema, whose message for a bad type names no type
+        return found
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as err:
+        return [Problem(where, f"{json_path(list(err.absolute_path))}: {schema_message(err)}")]
+    return []
 
 
 def _read_schemas(root: Path) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
@@ -150,7 +161,8 @@ def _param_problems(
     with_default: str | None = None
     for j, param in enumerate(params):
         name, where = param["name"], f"{field}.params[{j}]"
-        at = f"{manifest}:{entry_line(text, 'name', name, nth=seen.count(name), after=tool_line)}"
+        line = entry_line(text, "name", name, nth=seen.count(name), after=tool_line)
+        at = f"{manifest}:{line}"
         if not name.isidentifier() or keyword.iskeyword(name):
             out.append(Problem(at, f"{where}.name must be a Python identifier, got {name!r}"))
         if name in seen:
@@ -159,19 +171,21 @@ def _param_problems(
         types = type_names(param["type"])
         bad = _unknown_types(types)
         if bad:
-            out.append(Problem(at, f"{where}.type {_types_rule()}, got {bad[0]!r}"))
+            at_type = f"{manifest}:{key_line(text, 'type', after=line)}"
+            out.append(Problem(at_type, f"{where}.type {_types_rule()}, got {bad[0]!r}"))
         if "default" in param:
             with_default = with_default or name
             if not bad and not matches_type(param["default"], types):
-                rule = f"must be a {' or '.join(types)} like its type"
-                out.append(Problem(at, f"{where}.default {rule}, got {param['default']!r}"))
+                rule = f"must have the parameter's type ({' or '.join(types)})"
+                at_default = f"{manifest}:{key_line(text, 'default', after=line)}"
+                out.append(Problem(at_default, f"{where}.default {rule}, got {param['default']!r}"))
         elif with_default is not None:
             rule = f"must have a default: it follows {with_default!r}, which has one"
             out.append(Problem(at, f"{where} {rule} (a Python signature cannot bind it), got none"))
     return out
 
 
-def _tool_problems(manifest: Path, text: str, raw: Mapping[str, Any], schemas: Mapping[str, Any]) -> list[Problem]:
+def _tool_problems(manifest: Path, text: str, raw: Mapping[str, Any], schemas: frozenset[str]) -> list[Problem]:
     out: list[Problem] = []
     seen: list[str] = []
     for i, tool in enumerate(raw["tools"]):
@@ -186,12 +200,18 @@ def _tool_problems(manifest: Path, text: str, raw: Mapping[str, Any], schemas: M
         family = tool["family"]
         if not MARKER.fullmatch(family) or family in RESERVED_FAMILIES:
             rule = f"must be a pytest marker name ({MARKER.pattern}, not {', '.join(sorted(RESERVED_FAMILIES))})"
-            out.append(Problem(at, f"{field}.family {rule}, got {family!r}"))
+            out.append(
+                Problem(
+                    f"{manifest}:{key_line(text, 'family', after=tool_line)}", f"{field}.family {rule}, got {family!r}"
+                )
+            )
         out += _param_problems(field, tool["params"], name, text, tool_line, manifest)
         returns = tool["returns"]
         if returns is not None and returns not in schemas:
-            where = f"{manifest.parent / RESULTS / (returns + '.json')}"
-            out.append(Problem(at, f"{field}.returns must name a result type with a schema ({where}), got {returns!r}"))
+            schema_file = manifest.parent / RESULTS / f"{returns}.json"
+            at_returns = f"{manifest}:{key_line(text, 'returns', after=tool_line)}"
+            rule = f"must name a result type with a schema ({schema_file} is missing)"
+            out.append(Problem(at_returns, f"{field}.returns {rule}, got {returns!r}"))
     return out
 
 
@@ -223,7 +243,8 @@ def registry_problems(root: Path) -> tuple[RegistryFiles | None, list[Problem]]:
     if problems:
         return None, problems
     schemas, problems = _read_schemas(root)
-    problems += _tool_problems(manifest, text, raw, schemas)
+    present = frozenset(p.stem for p in (root / RESULTS).glob("*.json"))  # a bad schema is reported once
+    problems += _tool_problems(manifest, text, raw, present)
     if problems:
         return None, problems
     canonical = json.dumps({"manifest": raw, "schemas": schemas}, sort_keys=True, ensure_ascii=False)
