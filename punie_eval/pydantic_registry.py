@@ -159,10 +159,14 @@ def build(items: Iterable[Stub], name: str, description: str = "") -> tuple[dict
     return manifest, schemas
 
 
-def write_registry(out: Path, manifest: Mapping[str, Any], schemas: Mapping[str, Any], *, force: bool) -> None:
-    """Write the folder atomically (staged beside ``out``, checked, then moved into place)."""
+def refuse_existing(out: Path, *, force: bool) -> None:
     if out.exists() and not force:
         raise UsageError(f"--out {out} exists: pass --force to replace it")
+
+
+def write_registry(out: Path, manifest: Mapping[str, Any], schemas: Mapping[str, Any], *, force: bool) -> None:
+    """Write the folder atomically (staged beside ``out``, checked, then moved into place)."""
+    refuse_existing(out, force=force)
     staged = make_staging_dir(out)
     try:
         (staged / RESULTS).mkdir()
@@ -180,4 +184,4 @@ def write_registry(out: Path, manifest: Mapping[str, Any], schemas: Mapping[str,
         raise
 
 
-__all__ = ["Stub", "build", "stubs", "write_registry"]
+__all__ = ["Stub", "build", "refuse_existing", "stubs", "write_registry"]

@@ -48,7 +48,11 @@ MANIFEST_CASES: list[tuple[str, Edit, str]] = [
         lambda doc: doc["tools"][1].__setitem__("returns", "Page"),
         "tools.json:32: tools[1].returns must name a result type with a schema (",
     ),
-    ("duplicate_tool", _rename_tool(2, "get_page"), "tools.json:35: tools[2].name must be unique, got duplicate 'get_page'"),
+    (
+        "duplicate_tool",
+        _rename_tool(2, "get_page"),
+        "tools.json:35: tools[2].name must be unique, got duplicate 'get_page'",
+    ),
     (
         "duplicate_parameter",
         _set_param(0, 1, "name", "query"),
@@ -79,7 +83,11 @@ MANIFEST_CASES: list[tuple[str, Edit, str]] = [
         _set_param(0, 1, "default", "five"),
         "tools.json:17: tools[0].params[1].default must have the parameter's type (integer), got 'five'",
     ),
-    ("tool_name_not_identifier", _rename_tool(0, "search-docs"), "tools.json:6: tools[0].name must be a Python identifier, got 'search-docs'"),
+    (
+        "tool_name_not_identifier",
+        _rename_tool(0, "search-docs"),
+        "tools.json:6: tools[0].name must be a Python identifier, got 'search-docs'",
+    ),
     (
         "reserved_family",
         lambda doc: doc["tools"][0].__setitem__("family", "slow"),
@@ -132,7 +140,9 @@ SCHEMA_CASES: list[tuple[str, str, Edit, str]] = [
 @pytest.mark.parametrize(
     ("type_name", "edit", "expected"), [c[1:] for c in SCHEMA_CASES], ids=[c[0] for c in SCHEMA_CASES]
 )
-def test_registry_check_bad_result_schema_is_one_line(tmp_path: Path, type_name: str, edit: Edit, expected: str) -> None:
+def test_registry_check_bad_result_schema_is_one_line(
+    tmp_path: Path, type_name: str, edit: Edit, expected: str
+) -> None:
     """A bad result schema is refused with one line: its file, line and field."""
     root = _copy(tmp_path)
     _edit_json(root / "results" / f"{type_name}.json", edit)
@@ -160,7 +170,9 @@ def test_registry_check_invalid_json_names_line_and_column(tmp_path: Path) -> No
 def test_registry_check_lists_every_problem(tmp_path: Path) -> None:
     """registry_problems reports all problems, not only the first (what `punie-eval tools check` prints)."""
     root = _copy(tmp_path)
-    _edit_json(root / "tools.json", lambda doc: [_rename_tool(2, "get_page")(doc), _set_param(0, 0, "type", "str")(doc)])
+    _edit_json(
+        root / "tools.json", lambda doc: [_rename_tool(2, "get_page")(doc), _set_param(0, 0, "type", "str")(doc)]
+    )
     files, problems = registry_problems(root)
     assert files is None
     assert [p.what.split(" must ")[0] for p in problems] == ["tools[0].params[0].type", "tools[2].name"]

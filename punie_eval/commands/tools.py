@@ -51,8 +51,9 @@ def _check(folder: Path) -> int:
 
 
 def _from_pydantic(args: argparse.Namespace) -> int:
-    from punie_eval.pydantic_registry import build, stubs, write_registry
+    from punie_eval.pydantic_registry import build, refuse_existing, stubs, write_registry
 
+    refuse_existing(args.out, force=args.force)  # before importing anything of the user's
     manifest, schemas = build(stubs(args.targets, args.family), args.name or args.out.name)
     write_registry(args.out, manifest, schemas, force=args.force)
     return _check(args.out)
