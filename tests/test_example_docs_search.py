@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from punie_pytester import call
 from reliability import REPO, run_evals
 
 from punie_eval.cli import main
@@ -23,7 +24,6 @@ from punie_eval.reporting.compare import compare
 from punie_eval.reporting.rendering import to_text
 from punie_eval.training.contracts import check_files
 from punie_eval.training.leakage import LeakIndex
-from punie_pytester import call
 
 EXAMPLE = REPO / "examples" / "docs-search"
 QUERIES, TOOLS, RESPONSES, DATA = (EXAMPLE / n for n in ("queries.json", "tools", "responses.jsonl", "data"))
