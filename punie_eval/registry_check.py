@@ -153,6 +153,17 @@ def _read_schemas(root: Path) -> tuple[dict[str, dict[str, Any]], list[Problem]]
 
 
 # ---- the manifest ------------------------------------------------------------------------------
+def _name_problems(at: str, where: str, name: str, seen: list[str], scope: str = "") -> list[Problem]:
+    """A tool's or a parameter's name: a Python identifier, not used before in its list (``seen`` grows)."""
+    out = []
+    if not name.isidentifier() or keyword.iskeyword(name):
+        out.append(Problem(at, f"{where}.name must be a Python identifier, got {name!r}"))
+    if name in seen:
+        out.append(Problem(at, f"{where}.name must be unique{scope}, got duplicate {name!r}"))
+    seen.append(name)
+    return out
+
+
 def _param_problems(
     field: str, params: list[dict[str, Any]], tool: str, text: str, tool_line: int, manifest: Path
 ) -> list[Problem]:
@@ -163,11 +174,7 @@ def _param_problems(
         name, where = param["name"], f"{field}.params[{j}]"
         line = entry_line(text, "name", name, nth=seen.count(name), after=tool_line)
         at = f"{manifest}:{line}"
-        if not name.isidentifier() or keyword.iskeyword(name):
-            out.append(Problem(at, f"{where}.name must be a Python identifier, got {name!r}"))
-        if name in seen:
-            out.append(Problem(at, f"{where}.name must be unique in {tool}'s parameters, got duplicate {name!r}"))
-        seen.append(name)
+        out += _name_problems(at, where, name, seen, f" in {tool}'s parameters")
         types = type_names(param["type"])
         bad = _unknown_types(types)
         if bad:
@@ -192,11 +199,7 @@ def _tool_problems(manifest: Path, text: str, raw: Mapping[str, Any], schemas: f
         name, field = tool["name"], f"tools[{i}]"
         tool_line = entry_line(text, "name", name, nth=seen.count(name))
         at = f"{manifest}:{tool_line}"
-        if not name.isidentifier() or keyword.iskeyword(name):
-            out.append(Problem(at, f"{field}.name must be a Python identifier, got {name!r}"))
-        if name in seen:
-            out.append(Problem(at, f"{field}.name must be unique, got duplicate {name!r}"))
-        seen.append(name)
+        out += _name_problems(at, field, name, seen)
         family = tool["family"]
         if not MARKER.fullmatch(family) or family in RESERVED_FAMILIES:
             rule = f"must be a pytest marker name ({MARKER.pattern}, not {', '.join(sorted(RESERVED_FAMILIES))})"
