@@ -175,3 +175,33 @@ def test_example_pytest_evals_data_contracts_pass(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "12 passed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("flag", "code", "layer", "reason"),
+    [
+        (
+            "fallback",
+            'r = search_docs("installation")\nprint(r.total, list_versions("punie").latest)',
+            "identity",
+            "expected search_docs, got list_versions('punie') (untyped fallback)",
+        ),
+        ("side_effect", 'r = search_docs("installation")\nlist_versions("punie")\nprint(r.total)', "output", None),
+    ],
+    ids=["fallback", "side_effect"],
+)
+def test_example_registry_flags_drive_identity_and_output(
+    tmp_path: Path, flag: str, code: str, layer: str, reason: str | None
+) -> None:
+    """A tool marked fallback fails identity where another is expected; one marked side_effect may be dropped."""
+    before = score_response("st_search_install", call(code), suite=SUITE)
+    copy = Path(shutil.copytree(TOOLS, tmp_path / "tools"))
+    manifest = json.loads((copy / "tools.json").read_text(encoding="utf-8"))
+    manifest["tools"][2][flag] = True  # list_versions
+    (copy / "tools.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    after = score_response("st_search_install", call(code), suite=load_suite(QUERIES, load_registry(copy)))
+    verdicts = [{x.name: (x.passed, x.reason) for x in r.turns[0].layers}[layer] for r in (before, after)]
+    if reason is None:  # the dropped result of list_versions fails output until it is a side effect
+        assert (verdicts[0][0], verdicts[1][0]) == (False, True), verdicts
+    else:
+        assert verdicts == [(True, "called search_docs"), (False, reason)]
