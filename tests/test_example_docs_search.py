@@ -205,3 +205,15 @@ def test_example_registry_flags_drive_identity_and_output(
         assert (verdicts[0][0], verdicts[1][0]) == (False, True), verdicts
     else:
         assert verdicts == [(True, "called search_docs"), (False, reason)]
+
+
+def test_example_diagnose_takes_the_registry(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """punie-eval diagnose --tools judges tool calls and field reads against the registry given."""
+    response = tmp_path / "response.txt"
+    response.write_text(call('r = search_docs("cache")\nprint(r.hits[0].url)'), encoding="utf-8")
+    assert main(["diagnose", str(response), "--tools", str(TOOLS)]) == 0
+    out = capsys.readouterr().out
+    assert "tool search_docs(query='cache') line 1" in out
+    assert "field search_docs(…).hits.url on DocHit: INVALID (line 2)" in out
+    assert main(["diagnose", str(response)]) == 0
+    assert "tool search_docs($0='cache') line 1 UNKNOWN TOOL" in capsys.readouterr().out  # bundled: no such tool
