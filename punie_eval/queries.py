@@ -94,7 +94,7 @@ def _check_field(registry: ToolRegistry, tool: str, dotted: str) -> bool:
     for part in dotted.split("."):
         if type_name is None or part not in registry.fields(type_name):
             return False
-        type_name = registry.item_type(type_name, part)
+        type_name = registry.item_type(type_name, part) or registry.object_type(type_name, part)
     return True
 
 

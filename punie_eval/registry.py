@@ -62,6 +62,7 @@ class FieldSpec:
     types: tuple[str, ...]  # JSON Schema types, e.g. ("string", "null")
     item_type: str | None  # for lists of result objects: the item's type name
     required: bool
+    object_type: str | None = None  # for one nested result object (a "$ref" that is not a list): its type name
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,11 @@ class ToolRegistry:
         spec = self.types[type_name].fields.get(field)
         return spec.item_type if spec else None
 
+    def object_type(self, type_name: str, field: str) -> str | None:
+        """The type of a field holding one nested result object (``r.location.file``), else None."""
+        spec = self.types[type_name].fields.get(field)
+        return spec.object_type if spec else None
+
     def validation_errors(self, type_name: str, value: object) -> list[str]:
         """Schema violations of ``value`` as a ``type_name``, each ``path: message``."""
         validator = Draft202012Validator(self.schemas[type_name], registry=self.refs)
@@ -125,6 +131,8 @@ class ToolRegistry:
     def _render_value(self, spec: FieldSpec, value: Any) -> str:
         if spec.item_type and isinstance(value, list):
             return "[" + ", ".join(self.render_repr(spec.item_type, v) for v in value) + "]"
+        if spec.object_type and isinstance(value, dict):
+            return self.render_repr(spec.object_type, value)
         return repr(value)
 
 
@@ -135,7 +143,9 @@ def _field_spec(name: str, prop: Mapping[str, Any], required: bool) -> FieldSpec
     refs = [m.get("items", {}).get("$ref") for m in members if "array" in type_names(m.get("type", ()))]
     ref = next((r for r in refs if r), None)
     item_type = ref.removesuffix(".json") if ref else None
-    return FieldSpec(name=name, types=types, item_type=item_type, required=required)
+    direct = next((m["$ref"] for m in members if isinstance(m.get("$ref"), str)), None)  # pydantic's nested model
+    object_type = direct.removesuffix(".json") if direct else None
+    return FieldSpec(name=name, types=types, item_type=item_type, required=required, object_type=object_type)
 
 
 def _build(files: RegistryFiles) -> ToolRegistry:

@@ -57,8 +57,9 @@ def field_kind(read: FieldRead, registry: ToolRegistry) -> str:
     """What a field holds, from its JSON Schema type: "a boolean", "a list", "a string or null"."""
     spec = registry.types[read.type_name].fields[read.field]
     names = [{"array": "list", "integer": "int", "number": "float"}.get(t, t) for t in spec.types]
+    names = [spec.object_type, *names] if spec.object_type else names  # a nested model: "a Location or null"
     kind = " or ".join(names) or "data"
-    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+    return f"an {kind}" if kind[0].lower() in "aeiou" else f"a {kind}"
 
 
 def read_as(read: FieldRead, code: str) -> str:
