@@ -22,12 +22,15 @@ SHOWN = 10
 
 @pytest.fixture(scope="module")
 def violations(request: pytest.FixtureRequest, punie_suite: QuerySuite) -> list[Violation]:
-    """Every violation in the data, checked against the suite as evaluated (its system prompt included)."""
+    """Every violation in the data, checked against the suite as evaluated (its system prompt and tools included)."""
     option = request.config.getoption("data", default=None)
+    tools = punie_suite.registry
+    if option is None and tools.fingerprint != load_registry().fingerprint:
+        pytest.skip(f"the bundled corpus is for the bundled tools: pass --data DIR for the {tools.name} tools")
     folder = Path(option) if option else data_dir() / "corpus" / "clean"
     index = LeakIndex.of_suite(punie_suite)
     files = sorted(folder.glob("*.jsonl"))
-    return check_files(files, load_registry(), system_prompt=punie_suite.system_prompt, leak_index=index)
+    return check_files(files, punie_suite.registry, system_prompt=punie_suite.system_prompt, leak_index=index)
 
 
 @pytest.mark.parametrize("contract", CONTRACTS)

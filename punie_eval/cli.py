@@ -21,6 +21,7 @@ COMMANDS = {
     "clean": "clean chat JSONL training data (preambles, announce-then-stop, tool roles, duplicates)",
     "build-reference-model": "build the tiny reference MLX model from the cleaned corpus",
     "compare": "compare a candidate results file with the promoted baseline and give a verdict",
+    "tools": "check a tool registry folder, or build one from Pydantic models (tools check | from-pydantic)",
     "init": "write a ready evals/ (the suite's tests, a conftest and a copy of the suite) into a project",
 }
 

@@ -2,7 +2,8 @@
 
     PunieEvalError                 base: a one-line message meant for a person
     ├── DataError                  a data file breaks its contract (names file:line and field)
-    │   └── QuerySuiteError        the query suite file is invalid
+    │   ├── QuerySuiteError        the query suite file is invalid
+    │   └── RegistryError          a tool registry folder is invalid (names file:line and field)
     ├── ModelError                 a model directory cannot be used
     ├── BackendError               a generation backend failed (server down, wrong model, ...)
     └── UsageError                 an option or argument has a bad value
@@ -30,6 +31,10 @@ class DataError(PunieEvalError):
 
 class QuerySuiteError(DataError):
     """The query suite file is invalid."""
+
+
+class RegistryError(DataError):
+    """A tool registry folder (manifest or result schema) is invalid."""
 
 
 class ModelError(PunieEvalError):

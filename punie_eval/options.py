@@ -21,6 +21,7 @@ from punie_eval.generation.fingerprint import ADAPTER_FILES, is_adapter_dir
 from punie_eval.outputs import refuse_overwriting_inputs
 from punie_eval.paths import reference_model_dir
 from punie_eval.queries import QuerySuite, load_suite, with_system_prompt
+from punie_eval.registry import load_registry
 from punie_eval.scoring.layers import THINK_POLICIES, ThinkPolicy
 from punie_eval.values import (
     batch_size,
@@ -173,6 +174,7 @@ def build_options(
     think: str = "fail",
     sampling: Sampling | None = None,
     generation: Generation | None = None,
+    tools: Setting | None = None,
 ) -> RunOptions:
     """Check every value and every combination; the first bad one raises ``UsageError``."""
     transport: dict[str, Any] = {}
@@ -197,7 +199,10 @@ def build_options(
     if think not in THINK_POLICIES:
         raise UsageError(f"--think must be one of {', '.join(THINK_POLICIES)}; got {think!r}")
     queries_path = existing_file(_where(queries, "--queries"), queries.value) if queries.value else None
-    suite = load_suite(queries_path)
+    registry = None
+    if tools is not None and tools.value is not None:
+        registry = load_registry(existing_dir(_where(tools, "--tools"), tools.value))
+    suite = load_suite(queries_path, registry)
     if system_prompt is not None and system_prompt.value is not None:
         suite = with_system_prompt(suite, prompt_text(_where(system_prompt, "--system-prompt"), system_prompt.value))
     if results is not None and not Path(results).expanduser().resolve().parent.is_dir():
@@ -208,6 +213,7 @@ def build_options(
         {"--results": results_path},
         {
             "--queries": suite.path,
+            "--tools": suite.registry.root,
             "--baseline": baseline_path,
             "--model": target.model,
             "--adapter": target.adapter,

@@ -13,8 +13,14 @@ def data_dir() -> Path:
     return bundled if bundled.is_dir() else _PACKAGE.parent / "data"
 
 
-def schemas_dir() -> Path:
+def default_registry_dir() -> Path:
+    """The bundled 14-tool registry; only ``registry.load_registry`` reads it (a test checks)."""
     return data_dir() / "schemas"
+
+
+def format_schema(name: str) -> Path:
+    """The JSON Schema of one of punie-eval's own file formats (query-suite, chat-example, tool-registry)."""
+    return data_dir() / "formats" / f"{name}.json"
 
 
 def default_queries_file() -> Path:

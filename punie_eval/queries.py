@@ -14,11 +14,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from jsonschema import Draft202012Validator, ValidationError
+from jsonschema import Draft202012Validator
 
 from punie_eval import jsontext
 from punie_eval.errors import QuerySuiteError, UsageError
-from punie_eval.paths import default_queries_file, schemas_dir
+from punie_eval.jsonfile import entry_line, json_path, key_line, read_json, schema_message
+from punie_eval.paths import default_queries_file, format_schema
 from punie_eval.registry import ToolRegistry, load_registry
 from punie_eval.values import fraction
 
@@ -65,7 +66,7 @@ class Query:
     keywords: tuple[str, ...] = ()
     critical: bool = False
     turn2: Turn2 | None = None
-    families: tuple[str, ...] = ("none",)  # pytest markers: git, lsp, quality, files, none
+    families: tuple[str, ...] = ("none",)  # pytest markers: the registry's families of its tools, or none
 
 
 @dataclass(frozen=True)
@@ -76,23 +77,11 @@ class QuerySuite:
     system_prompt: str
     categories: Mapping[str, CategorySpec]
     queries: tuple[Query, ...]
-    fingerprint: str  # sha256 of the canonical JSON: system prompt, categories, queries
+    fingerprint: str  # sha256 of the canonical JSON: system prompt, categories, queries, the registry's content
+    registry: ToolRegistry = field(default_factory=load_registry, compare=False)  # the tools the suite is about
 
     def by_id(self) -> dict[str, Query]:
         return {q.id: q for q in self.queries}
-
-
-def _query_line(text: str, query_id: str) -> int:
-    encoded = json.dumps(query_id, ensure_ascii=False)  # as the file spells it (a newline as its escape)
-    match = re.search(rf'"id"\s*:\s*{re.escape(encoded)}', text)
-    return text.count("\n", 0, match.start()) + 1 if match else 1
-
-
-def _json_path(parts: list[Any]) -> str:
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "<root>"
 
 
 def _families(query_tools: tuple[str, ...], registry: ToolRegistry) -> tuple[str, ...]:
@@ -105,7 +94,7 @@ def _check_field(registry: ToolRegistry, tool: str, dotted: str) -> bool:
     for part in dotted.split("."):
         if type_name is None or part not in registry.fields(type_name):
             return False
-        type_name = registry.item_type(type_name, part)
+        type_name = registry.item_type(type_name, part) or registry.object_type(type_name, part)
     return True
 
 
@@ -180,28 +169,6 @@ def _semantic_errors(raw: Mapping[str, Any], registry: ToolRegistry) -> list[tup
     return problems
 
 
-def _read_text(path: Path) -> str:
-    """The file as text; a UTF-8 byte order mark is dropped, invalid UTF-8 is named by line."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise QuerySuiteError(str(path), "query suite file does not exist") from None
-    except OSError as err:
-        raise QuerySuiteError(str(path), f"cannot be read: {err.strerror or err}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        raise QuerySuiteError(
-            f"{path}:{line}", f"file must be UTF-8, got byte {data[err.start]:#04x} at offset {err.start}"
-        ) from None
-
-
-def _key_line(text: str, key: str) -> int:
-    match = re.search(rf'"{re.escape(key)}"\s*:', text)
-    return text.count("\n", 0, match.start()) + 1 if match else 1
-
-
 def _check_categories(path: Path, text: str, categories: Mapping[str, Mapping[str, Any]]) -> None:
     """Targets and floors are probabilities: ``NaN`` (which Python's JSON reads) passes the schema's bounds."""
     for name, spec in categories.items():
@@ -209,7 +176,7 @@ def _check_categories(path: Path, text: str, categories: Mapping[str, Mapping[st
             try:
                 fraction(f"categories.{name}.{key}", spec[key])
             except UsageError as err:
-                raise QuerySuiteError(f"{path}:{_key_line(text, name)}", str(err)) from None
+                raise QuerySuiteError(f"{path}:{key_line(text, name)}", str(err)) from None
 
 
 def _check_unicode(path: Path, text: str, raw: Any) -> None:
@@ -218,38 +185,42 @@ def _check_unicode(path: Path, text: str, raw: Any) -> None:
     if found is None:
         return
     parts, char, offset = found
-    line = _key_line(text, str(parts[0])) if parts else 1
+    line = key_line(text, str(parts[0])) if parts else 1
     if len(parts) >= 2 and parts[0] == "queries" and isinstance(parts[1], int) and isinstance(raw["queries"], list):
         query = raw["queries"][parts[1]]
         qid = query.get("id") if isinstance(query, dict) else None
-        line = _query_line(text, qid) if isinstance(qid, str) else line
+        line = entry_line(text, "id", qid) if isinstance(qid, str) else line
     raise QuerySuiteError(
         f"{path}:{line}",
-        f"{_json_path(list(parts))} must be valid Unicode, got a lone surrogate {char!r} at offset {offset}",
+        f"{json_path(list(parts))} must be valid Unicode, got a lone surrogate {char!r} at offset {offset}",
     )
 
 
-def _schema_message(error: ValidationError) -> str:
-    """jsonschema's message with the offending value shortened (it starts with the value's repr)."""
-    shown, message = repr(error.instance), str(error.message)
-    if len(shown) > 80 and message.startswith(shown):
-        return shown[:75] + "..." + message[len(shown) :]
-    return message
+def _suite_registry(path: Path, text: str, raw: Mapping[str, Any]) -> ToolRegistry:
+    """The registry the suite file names (a folder relative to the file), else the bundled one."""
+    named = raw.get("registry")
+    if named is None:
+        return load_registry()
+    folder = (path.parent / named).resolve()
+    if not (folder / "tools.json").is_file():
+        raise QuerySuiteError(
+            f"{path}:{key_line(text, 'registry')}",
+            f"registry must be a tool registry folder relative to the suite file, got {named!r} "
+            f"(no tools.json in {folder})",
+        )
+    return load_registry(folder)
 
 
 def load_suite(path: Path | None = None, registry: ToolRegistry | None = None) -> QuerySuite:
-    """Read and validate a query suite file; raise QuerySuiteError naming file:line and field."""
+    """Read and validate a query suite file; raise QuerySuiteError naming file:line and field.
+
+    The tools are ``registry`` when given (``--tools``), else the registry the file names, else
+    the bundled one; the fingerprint covers the registry's content.
+    """
     path = Path(path or default_queries_file())
-    registry = registry or load_registry()
-    text = _read_text(path)
-    if not text.strip():
-        raise QuerySuiteError(f"{path}:1", "file must hold a JSON object, got an empty file")
-    try:
-        raw = jsontext.loads(text)
-    except json.JSONDecodeError as err:
-        raise QuerySuiteError(f"{path}:{err.lineno}", f"invalid JSON: {err.msg} at column {err.colno}") from None
+    text, raw = read_json(path, QuerySuiteError, "query suite file")
     _check_unicode(path, text, raw)
-    schema = json.loads((schemas_dir() / "query-suite.json").read_text(encoding="utf-8"))
+    schema = json.loads(format_schema("query-suite").read_text(encoding="utf-8"))
     errors = sorted(Draft202012Validator(schema).iter_errors(raw), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
@@ -257,16 +228,17 @@ def load_suite(path: Path | None = None, registry: ToolRegistry | None = None) -
         line = 1
         if len(parts) >= 2 and parts[0] == "queries" and isinstance(parts[1], int):
             qid = raw["queries"][parts[1]].get("id", "") if isinstance(raw["queries"][parts[1]], dict) else ""
-            line = _query_line(text, str(qid)) if qid else 1
-        raise QuerySuiteError(f"{path}:{line}", f"{_json_path(parts)}: {_schema_message(first)}")
+            line = entry_line(text, "id", str(qid)) if qid else 1
+        raise QuerySuiteError(f"{path}:{line}", f"{json_path(parts)}: {schema_message(first)}")
     _check_categories(path, text, raw["categories"])
+    registry = registry or _suite_registry(path, text, raw)
     problems = _semantic_errors(raw, registry)
     if problems:
         qid, where, what = problems[0]
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise QuerySuiteError(f"{path}:{_query_line(text, qid)}", f"{where} {what}{more}")
+        raise QuerySuiteError(f"{path}:{entry_line(text, 'id', qid)}", f"{where} {what}{more}")
     canonical = json.dumps(
-        {k: raw[k] for k in ("system_prompt", "categories", "queries")},
+        {**{k: raw[k] for k in ("system_prompt", "categories", "queries")}, "tools": registry.fingerprint},
         sort_keys=True,
         ensure_ascii=False,
     )
@@ -281,6 +253,7 @@ def load_suite(path: Path | None = None, registry: ToolRegistry | None = None) -
         },
         queries=tuple(_to_query(q, registry) for q in raw["queries"]),
         fingerprint=hashlib.sha256(canonical.encode()).hexdigest(),
+        registry=registry,
     )
 
 

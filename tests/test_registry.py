@@ -34,7 +34,7 @@ PATHS = _access_paths()
 
 
 def test_registry_every_result_type_is_reachable() -> None:
-    """Every schema in data/schemas/results is the result of a tool or an item of one."""
+    """Every schema in the bundled registry's results/ is the result of a tool or an item of one."""
     assert set(PATHS) == set(REGISTRY.types)
 
 
@@ -67,3 +67,15 @@ def test_registry_tool_is_known_to_codeinfo(tool: str) -> None:
 def test_registry_item_type_of_nested_list() -> None:
     """SymbolInfo.children holds SymbolInfo items."""
     assert REGISTRY.item_type("SymbolInfo", "children") == "SymbolInfo"
+
+
+def test_registry_bundled_manifest_carries_what_was_hard_coded() -> None:
+    """Families, the untyped fallback, side-effect tools and defaults come from data/schemas/tools.json."""
+    assert REGISTRY.families == ("quality", "lsp", "git", "files")
+    assert [t for t, s in REGISTRY.tools.items() if s.fallback] == ["run_command"]
+    assert sorted(t for t, s in REGISTRY.tools.items() if s.side_effect) == ["run_command", "write_file"]
+    assert [(p.name, p.required, p.default) for p in REGISTRY.tool("git_log").params] == [
+        ("path", True, None),
+        ("count", False, 10),
+    ]
+    assert REGISTRY.tool("run_command").params[1].types == ("array", "null")

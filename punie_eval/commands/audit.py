@@ -1,4 +1,4 @@
-"""``punie-eval audit PATH... [--json] [--queries FILE]``: exit 1 when a data contract is broken."""
+"""``punie-eval audit PATH... [--json] [--queries FILE] [--tools DIR]``: exit 1 when a data contract is broken."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from punie_eval.commands.registry_arg import add_tools_argument, given_registry
 from punie_eval.paths import default_queries_file
 from punie_eval.queries import load_suite
 from punie_eval.registry import load_registry
@@ -19,12 +20,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--queries", type=Path, help="query suite for leakage and the system prompt (default: the bundled one)"
     )
+    add_tools_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    registry = load_registry()
+    registry = given_registry(args)
     queries = args.queries or default_queries_file()
     suite = load_suite(queries, registry) if args.queries or queries.exists() else None
+    registry = registry or (suite.registry if suite else load_registry())  # --tools, else the suite's tools
     audit = audit_files(
         expand(args.paths),
         registry,

@@ -1,10 +1,11 @@
-"""``punie-eval clean IN_DIR OUT_DIR [--force] [--only KIND]``: write a cleaned copy of chat JSONL data."""
+"""``punie-eval clean IN_DIR OUT_DIR [--force] [--only KIND] [--tools DIR]``: write a cleaned copy of chat JSONL."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from punie_eval.commands.registry_arg import add_tools_argument, chosen_registry
 from punie_eval.outputs import refuse_overwriting_inputs
 from punie_eval.training.clean import KINDS, clean_dir
 
@@ -22,10 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KIND",
         help=f"clean only this kind (repeatable): {', '.join(KINDS)}",
     )
+    add_tools_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     refuse_overwriting_inputs({"OUT_DIR": args.out_dir}, {"IN_DIR": args.in_dir}, folders=frozenset({"OUT_DIR"}))
-    report = clean_dir(args.in_dir, args.out_dir, force=args.force, only=args.only or KINDS)
+    registry = chosen_registry(args)
+    report = clean_dir(args.in_dir, args.out_dir, force=args.force, only=args.only or KINDS, registry=registry)
     print("\n".join(report.lines()))
     return 0

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from punie_eval.commands.registry_arg import add_tools_argument, chosen_registry
 from punie_eval.errors import UsageError
-from punie_eval.registry import load_registry
 from punie_eval.scoring.codeinfo import analyze_code
 from punie_eval.scoring.diagnosis import diagnose
 from punie_eval.scoring.parsing import parse_response
@@ -25,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="raw response text; - for standard input")
     parser.add_argument("--expect", choices=("tool", "prose"), default="tool", help="what the query expects")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    add_tools_argument(parser)
 
 
 def _read(name: str) -> str:
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     text = _read(args.file)
     parsed = parse_response(text)
     diagnosis = diagnose(parsed, expect_tool=args.expect == "tool")
-    registry = load_registry()
+    registry = chosen_registry(args)
     infos = [analyze_code(c.code, registry) if c.code is not None else None for c in parsed.calls]
     if args.json:
         out: dict[str, Any] = {

@@ -107,9 +107,9 @@ def evaluate(
     share a ``run_id`` (pytest-xdist workers) generate once between them even without a cache.
     """
     decoding = sampling_decoding(decoding or Decoding(), repeats, target, progress or (lambda line: None))
-    registry = registry or load_registry()
     if not isinstance(suite, QuerySuite):
         suite = load_suite(Path(suite) if suite is not None else None, registry)
+    registry = registry or suite.registry  # the tools the suite is about (--tools, its own, or the bundled)
     chosen = select(suite, queries)
     started_at, started = datetime.now(UTC).isoformat(timespec="seconds"), time.monotonic()
     responses = collect_responses(
@@ -163,9 +163,10 @@ def score_response(
     think: ThinkPolicy = "fail",
 ) -> QueryRecord:
     """Score raw response text (one string per turn) for a query of the suite (default: the bundled one)."""
-    registry = registry or load_registry()
     if isinstance(query, str):
-        query = select(suite or load_suite(None, registry), [query])[0]
+        suite = suite or load_suite(None, registry)
+        query = select(suite, [query])[0]
+    registry = registry or (suite.registry if suite is not None else load_registry())
     texts = [responses] if isinstance(responses, str) else list(responses)
     return QueryRecord.from_score(query, score_query(query, [Response(t) for t in texts], registry, think=think))
 

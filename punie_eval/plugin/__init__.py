@@ -50,14 +50,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def markers(suite: QuerySuite) -> list[tuple[str, str]]:
-    """Category markers from the suite's own descriptions, family markers from the tool registry."""
-    from punie_eval.registry import FAMILIES, load_registry
-
-    tools = load_registry().tools.values()
+    """Category markers from the suite's own descriptions, family markers from the suite's tool registry."""
+    tools = suite.registry.tools.values()
     out = [
         (name, f"query category: {spec.description.split('. ')[0] or name}.") for name, spec in suite.categories.items()
     ]
-    for family in FAMILIES:
+    for family in suite.registry.families:
         names = ", ".join(t.name for t in tools if t.family == family)
         out.append((family, f"tool family: the query expects a call of {names}."))
     return [*out, *STATIC_MARKERS]
@@ -85,6 +83,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return []
     o = config.stash[STATE].options
     target, suite = o.target, o.suite
+    tools = suite.registry
     blas = "n/a"
     model = target.describe()
     if target.model is not None:  # hashing a 20 GB model waits until generation needs it (never for -m data)
@@ -105,6 +104,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"punie-eval: model {model}, backend {target.backend}, blas {blas}",
         f"punie-eval: decoding {decoding}",
         f"punie-eval: suite {suite.name} ({suite.fingerprint[:12]}), {len(suite.queries)} queries from {suite.path}",
+        f"punie-eval: tools {tools.name} ({tools.fingerprint[:12]}), {len(tools.tools)} tools from {tools.root}",
     ]
 
 

@@ -20,12 +20,14 @@ ENV_QUERIES, INI_QUERIES = "PUNIE_QUERIES", "punie_queries"
 ENV_PROMPT, INI_PROMPT = "PUNIE_SYSTEM_PROMPT", "punie_system_prompt"
 ENV_ADAPTER, INI_ADAPTER = "PUNIE_ADAPTER", "punie_adapter"
 ENV_BATCH, INI_BATCH = "PUNIE_BATCH_SIZE", "punie_batch_size"
-ENV_NAMES = (ENV_MODEL, ENV_QUERIES, ENV_PROMPT, ENV_ADAPTER, ENV_BATCH)
-INI_NAMES = (INI_MODEL, INI_QUERIES, INI_PROMPT, INI_ADAPTER, INI_BATCH)
+ENV_TOOLS, INI_TOOLS = "PUNIE_TOOLS", "punie_tools"
+ENV_NAMES = (ENV_MODEL, ENV_QUERIES, ENV_PROMPT, ENV_ADAPTER, ENV_BATCH, ENV_TOOLS)
+INI_NAMES = (INI_MODEL, INI_QUERIES, INI_PROMPT, INI_ADAPTER, INI_BATCH, INI_TOOLS)
 OPT_IN = "PUNIE_EVALS"  # a conftest.py that sets PUNIE_EVALS = True opts its folder's runs in
 # Every option of the group with its default: a run that sets any of them opts in.
 DEFAULTS: dict[str, object] = {
-    "model": None, "adapter": None, "queries": None, "max_tokens": str(DEFAULT_MAX_TOKENS), "results": None,
+    "model": None, "adapter": None, "queries": None, "tools": None, "max_tokens": str(DEFAULT_MAX_TOKENS),
+    "results": None,
     "backend": "mlx", "base_url": None, "concurrency": None, "timeout": None, "replay": None,
     "cache_dir": opts.DEFAULT_CACHE_DIR, "no_cache": False, "gate": False, "min_strict": str(DEFAULT_MIN_STRICT),
     "floor": [], "baseline": None, "system_prompt": None, "chat_template_args": None, "think": "fail",
@@ -56,6 +58,11 @@ def add_options(parser: pytest.Parser) -> None:
     )
     add("--adapter", metavar="DIR", help=f"LoRA adapter folder on top of --model, unfused (env {ENV_ADAPTER})")
     add("--queries", metavar="FILE", help=f"query suite JSON (env {ENV_QUERIES}; default: data/queries.json)")
+    add(
+        "--tools",
+        metavar="DIR",
+        help=f"tool registry folder (env {ENV_TOOLS}; default: the suite's own, else the bundled 14 tools)",
+    )
     add("--max-tokens", metavar="N", default=str(DEFAULT_MAX_TOKENS), help="new tokens per turn (default 512)")
     add("--results", metavar="FILE", help="write the run's results JSON to FILE (atomically)")
     add("--backend", default="mlx", metavar="NAME", help="mlx (in-process), openai (HTTP server) or replay")
@@ -99,6 +106,7 @@ def add_options(parser: pytest.Parser) -> None:
     )
     parser.addini(INI_QUERIES, "default query suite file (like --queries)", default=None)
     parser.addini(INI_BATCH, "mlx: sequences decoded at once, N or auto (like --batch-size)", default=None)
+    parser.addini(INI_TOOLS, "tool registry folder (like --tools)", default=None)
 
 
 def run_seed(seed: str | None, temperature: str, uid: str | None) -> str | None:
@@ -124,6 +132,7 @@ def run_options(config: pytest.Config) -> opts.RunOptions:
     return opts.build_options(
         model=opts.resolve(get("model"), os.environ, ENV_MODEL, config.getini(INI_MODEL), INI_MODEL),
         queries=opts.resolve(get("queries"), os.environ, ENV_QUERIES, config.getini(INI_QUERIES), INI_QUERIES),
+        tools=opts.resolve(get("tools"), os.environ, ENV_TOOLS, config.getini(INI_TOOLS), INI_TOOLS),
         max_tokens=get("max_tokens"),
         results=get("results"),
         backend=get("backend"),

@@ -106,6 +106,11 @@ def run_metadata(
                 "name": suite.name,
                 "fingerprint": suite.fingerprint,
                 "system_prompt": suite.system_prompt,
+                "tools": {
+                    "name": suite.registry.name,
+                    "path": str(suite.registry.root),
+                    "fingerprint": suite.registry.fingerprint,
+                },
             },
             "started_at": started_at,
             "timings": timings(generation_s, total_s, tokens, generated),

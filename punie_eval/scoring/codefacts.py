@@ -26,7 +26,6 @@ from punie_eval.types import NameUse
 
 BUILTINS = frozenset(dir(builtins))
 MODULE_NAMES = frozenset({"__name__", "__file__", "__doc__", "__builtins__", "__spec__", "__loader__"})
-SIDE_EFFECT_TOOLS = frozenset({"write_file", "run_command"})  # their result is a status string
 PRINT_NAMES = frozenset({"print", "pprint", "pp"})
 STREAM_WRITES = frozenset({"write", "writelines"})
 _DEFS = ast.FunctionDef | ast.AsyncFunctionDef
@@ -153,7 +152,7 @@ def unused_results(tree: ast.AST, registry: ToolRegistry) -> tuple[NameUse, ...]
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
             continue
         tool = node.func.id
-        if not registry.is_known(tool) or tool in SIDE_EFFECT_TOOLS:
+        if not registry.is_known(tool) or registry.tool(tool).side_effect:  # a status string
             continue
         targets = _targets(node, parents)
         if targets is None or not all(isinstance(t, ast.Name) for t in targets):
@@ -163,4 +162,4 @@ def unused_results(tree: ast.AST, registry: ToolRegistry) -> tuple[NameUse, ...]
     return tuple(sorted(out, key=lambda u: (u.line, u.name)))
 
 
-__all__ = ["BUILTINS", "SIDE_EFFECT_TOOLS", "bound_names", "prints", "undefined_names", "unused_results"]
+__all__ = ["BUILTINS", "bound_names", "prints", "undefined_names", "unused_results"]

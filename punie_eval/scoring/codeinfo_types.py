@@ -46,9 +46,12 @@ def result_of(registry: ToolRegistry, tool: str) -> Typed | None:
 
 
 def field_value(registry: ToolRegistry, value: Typed, field: str) -> Typed | None:
-    """The value of ``value.field`` when it is itself typed (a list of result objects)."""
+    """The value of ``value.field`` when it is itself typed: a list of result objects, or one."""
     item_type = registry.item_type(value.type_name, field)
-    return Typed(value.tool, item_type, value.child(field), "list") if item_type else None
+    if item_type:
+        return Typed(value.tool, item_type, value.child(field), "list")
+    object_type = registry.object_type(value.type_name, field)
+    return Typed(value.tool, object_type, value.child(field)) if object_type else None
 
 
 __all__ = ["LIST_METHODS", "ONE_ITEM", "SAME_LIST", "Typed", "field_value", "result_of"]

@@ -47,7 +47,6 @@ from punie_eval.scoring.rules import (
 from punie_eval.types import CallSite, CodeInfo, Diagnosis, Layer, ParsedResponse, QueryScore, Response, TurnScore
 
 SCORER_VERSION = "2"  # 2: stray markup, called fields, undefined names, output, all binding problems
-FALLBACK = "run_command"
 ThinkPolicy = Literal["fail", "strip"]
 THINK_POLICIES: tuple[ThinkPolicy, ...] = ("fail", "strip")
 NOT_REACHED = "not reached: no tool call with code"
@@ -109,8 +108,9 @@ def _identity(name: str, sites: Sequence[CallSite], expect: _Expect, registry: T
     wanted = " or ".join(expect.tools)
     if not any(t in called for t in expect.tools):
         return Layer(name, False, f"expected {wanted}, got {got}")
-    if FALLBACK in called and FALLBACK not in expect.tools:
-        fallback = next(s for s in sites if s.tool == FALLBACK)
+    fallbacks = [s for s in sites if s.known and registry.tool(s.tool).fallback and s.tool not in expect.tools]
+    if fallbacks:  # run_command("git", ["status"]) where git_status exists
+        fallback = fallbacks[0]
         return Layer(name, False, f"expected {wanted}, got {render_call(fallback, registry)} (untyped fallback)")
     return Layer(name, True, f"called {', '.join(t for t in expect.tools if t in called)}")
 

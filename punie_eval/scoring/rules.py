@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from punie_eval.registry import ToolRegistry
+from punie_eval.registry_check import matches_type
 from punie_eval.types import CallSite, FieldRead
 
 
@@ -56,8 +57,9 @@ def field_kind(read: FieldRead, registry: ToolRegistry) -> str:
     """What a field holds, from its JSON Schema type: "a boolean", "a list", "a string or null"."""
     spec = registry.types[read.type_name].fields[read.field]
     names = [{"array": "list", "integer": "int", "number": "float"}.get(t, t) for t in spec.types]
+    names = [spec.object_type, *names] if spec.object_type else names  # a nested model: "a Location or null"
     kind = " or ".join(names) or "data"
-    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+    return f"an {kind}" if kind[0].lower() in "aeiou" else f"a {kind}"
 
 
 def read_as(read: FieldRead, code: str) -> str:
@@ -68,25 +70,16 @@ def read_as(read: FieldRead, code: str) -> str:
     return f"read as {match.group(0)}, line {read.line}" if match else f"line {read.line}"
 
 
-JSON_TYPES: Mapping[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "boolean": (bool,),
-    "array": (list, tuple),
-}
-
-
 def type_problems(site: CallSite, registry: ToolRegistry) -> list[str]:
     """Literal arguments whose type is not the parameter's (None is allowed where optional)."""
     out = []
     for param in registry.tool(site.tool).params:
-        if param.name not in site.args or param.type not in JSON_TYPES:
+        if param.name not in site.args:
             continue
         value = site.args[param.name]
         if value is None and not param.required:
             continue
-        ok = isinstance(value, JSON_TYPES[param.type]) and not (param.type == "integer" and isinstance(value, bool))
-        if not ok:
+        if not matches_type(value, param.types):
             out.append(f"{site.tool}({param.name}=...) must be {param.type}, got {value!r}")
     return out
 

@@ -2,7 +2,7 @@
 
 Each broken contract is a ``Violation`` naming ``file:line`` and the field. Contracts:
 
-    schema         the line is a chat example valid against data/schemas/chat-example.json
+    schema         the line is a chat example valid against data/formats/chat-example.json
     system_prompt  the first message is the system prompt the eval suite asks under
     preambles      no text before the tool call of an assistant message
     announcements  no announce-then-stop turn ("I'll run the type checker." → nudge → call)
@@ -29,7 +29,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from punie_eval.jsonl import Record, read_chat
-from punie_eval.paths import schemas_dir
+from punie_eval.paths import format_schema
 from punie_eval.registry import ToolRegistry
 from punie_eval.scoring.parsing import well_formed
 from punie_eval.scoring.rules import type_problems
@@ -78,7 +78,7 @@ def _inline_refs(node: Any, defs: Mapping[str, Any]) -> Any:
 
 @cache
 def chat_validator() -> Draft202012Validator:
-    schema = json.loads((schemas_dir() / "chat-example.json").read_text(encoding="utf-8"))
+    schema = json.loads(format_schema("chat-example").read_text(encoding="utf-8"))
     return Draft202012Validator(_inline_refs(schema, schema.get("$defs", {})))
 
 
