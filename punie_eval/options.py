@@ -18,6 +18,7 @@ from punie_eval.errors import UsageError
 from punie_eval.evaluation.conclude import GatePolicy
 from punie_eval.evaluation.target import BackendName, Decoding, RunTarget
 from punie_eval.generation.fingerprint import ADAPTER_FILES, is_adapter_dir
+from punie_eval.history import default_history
 from punie_eval.outputs import refuse_overwriting_inputs
 from punie_eval.paths import reference_model_dir
 from punie_eval.queries import QuerySuite, load_suite, with_system_prompt
@@ -71,6 +72,7 @@ class RunOptions:
     results: Path | None
     cache_dir: Path | None  # None with --no-cache
     baseline: Path | None
+    history: Path | None = None  # the run history database; None with --no-history
 
 
 def _target(
@@ -127,6 +129,8 @@ def build_options(
     timeout: str | float | None = None,
     chat_template_args: str | None = None,
     think: str = "fail",
+    history: Setting | None = None,
+    no_history: bool = False,
 ) -> RunOptions:
     """Check every value and every combination; the first bad one raises ``UsageError``."""
     transport: dict[str, Any] = {}
@@ -149,8 +153,9 @@ def build_options(
         raise UsageError(f"--results: the folder of {results} does not exist")
     baseline_path = existing_file("--baseline", baseline) if baseline is not None else None
     results_path = Path(results).expanduser() if results is not None else None
+    history_path = _history(history, no_history, cache_dir)
     refuse_overwriting_inputs(
-        {"--results": results_path},
+        {"--results": results_path, "--history": history_path},
         {
             "--queries": suite.path,
             "--baseline": baseline_path,
@@ -179,4 +184,20 @@ def build_options(
         results=results_path,
         cache_dir=cache_path,
         baseline=baseline_path,
+        history=history_path,
     )
+
+
+def _history(history: Setting | None, no_history: bool, cache_dir: str) -> Path | None:
+    """The history database: ``--history``, none with ``--no-history``, else beside the cache folder."""
+    if history is None or history.value is None:
+        return None if no_history else default_history(cache_dir)
+    where = _where(history, "--history")
+    if no_history:
+        raise UsageError(f"{where} and --no-history contradict each other: pass one of them")
+    path = Path(history.value).expanduser()
+    if path.is_dir():
+        raise UsageError(f"{where} must be a database file path, got the folder {history.value}")
+    if not path.resolve().parent.is_dir():
+        raise UsageError(f"{where}: the folder of {history.value} does not exist")
+    return path

@@ -48,7 +48,12 @@ def session_metadata(
 ) -> dict[str, Any]:
     identity = responses.identity
     return run_metadata(
-        model={"path": identity.model_path, "name": identity.name, "hash": identity.content_hash},
+        model={
+            "path": identity.model_path,
+            "name": identity.name,
+            "hash": identity.content_hash,
+            "adapter": identity.extra.get("adapter"),
+        },
         backend=identity.backend,
         blas=identity.blas,
         decoding=decoding.as_dict(),
@@ -88,13 +93,15 @@ def evaluate(
     registry: ToolRegistry | None = None,
     progress: Progress | None = stderr_progress,
     think: ThinkPolicy = "fail",
+    history: Path | str | None = None,
 ) -> RunResult:
     """Generate (at most once per conversation) and score the suite's queries on ``target``.
 
     ``suite`` is a loaded suite or a suite file (None: the bundled 57-query suite);
     ``queries`` narrows the run to these ids; ``cache`` is a generation cache folder shared
     with pytest runs (None: no cache); ``progress`` receives one line per batch; ``think="strip"``
-    scores a thinking model's answer after its leading ``<think>`` block (``"fail"``: a format failure).
+    scores a thinking model's answer after its leading ``<think>`` block (``"fail"``: a format failure);
+    ``history`` is a history database the run is appended to (None: not recorded).
     """
     decoding = decoding or Decoding()
     if not decoding.greedy:
@@ -119,6 +126,10 @@ def evaluate(
     metadata = session_metadata(responses, suite, decoding, started_at, time.monotonic() - started)
     metadata["think"] = think
     result, _, _ = summarize(RunResult(metadata, records, scores=scores), suite, GatePolicy())
+    if history is not None:
+        from punie_eval.history.store import record_run
+
+        record_run(history, result)
     return result
 
 

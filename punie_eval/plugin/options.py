@@ -18,6 +18,7 @@ ENV_MODEL, INI_MODEL = "PUNIE_MODEL", "punie_model"
 ENV_QUERIES, INI_QUERIES = "PUNIE_QUERIES", "punie_queries"
 ENV_PROMPT, INI_PROMPT = "PUNIE_SYSTEM_PROMPT", "punie_system_prompt"
 ENV_ADAPTER, INI_ADAPTER = "PUNIE_ADAPTER", "punie_adapter"
+ENV_HISTORY, INI_HISTORY = "PUNIE_HISTORY", "punie_history"  # where to record, not what to run: no opt-in
 ENV_NAMES = (ENV_MODEL, ENV_QUERIES, ENV_PROMPT, ENV_ADAPTER)
 INI_NAMES = (INI_MODEL, INI_QUERIES, INI_PROMPT, INI_ADAPTER)
 OPT_IN = "PUNIE_EVALS"  # a conftest.py that sets PUNIE_EVALS = True opts its folder's runs in
@@ -27,7 +28,7 @@ DEFAULTS: dict[str, object] = {
     "backend": "mlx", "base_url": None, "concurrency": None, "timeout": None, "replay": None,
     "cache_dir": opts.DEFAULT_CACHE_DIR, "no_cache": False, "gate": False, "min_strict": str(DEFAULT_MIN_STRICT),
     "floor": [], "baseline": None, "system_prompt": None, "chat_template_args": None, "think": "fail",
-    "allow_partial": False, "snapshot_lineage": None,
+    "allow_partial": False, "snapshot_lineage": None, "history": None, "no_history": False,
 }  # fmt: skip
 
 
@@ -78,12 +79,19 @@ def add_options(parser: pytest.Parser) -> None:
     )
     add("--think", default="fail", metavar="fail|strip", help="a leading <think> block: a format failure, or stripped")
     add("--allow-partial", action="store_true", help="gate or compare a run that covers only part of the suite")
+    add(
+        "--history",
+        metavar="PATH",
+        help=f"record the run in this SQLite history (env {ENV_HISTORY}; default .punie-history.sqlite by the cache)",
+    )
+    add("--no-history", action="store_true", help="do not record the run in the history")
     parser.addini(INI_MODEL, "default model directory (like --model)", default=None)
     parser.addini(INI_ADAPTER, "LoRA adapter folder (like --adapter)", default=None)
     parser.addini(
         INI_PROMPT, "system prompt (TEXT or @FILE) instead of the suite's (like --system-prompt)", default=None
     )
     parser.addini(INI_QUERIES, "default query suite file (like --queries)", default=None)
+    parser.addini(INI_HISTORY, "run history database (like --history)", default=None)
 
 
 def run_options(config: pytest.Config) -> opts.RunOptions:
@@ -109,4 +117,6 @@ def run_options(config: pytest.Config) -> opts.RunOptions:
         timeout=get("timeout"),
         adapter=opts.resolve(get("adapter"), os.environ, ENV_ADAPTER, config.getini(INI_ADAPTER), INI_ADAPTER),
         system_prompt=opts.resolve(get("system_prompt"), os.environ, ENV_PROMPT, config.getini(INI_PROMPT), INI_PROMPT),
+        history=opts.resolve(get("history"), os.environ, ENV_HISTORY, config.getini(INI_HISTORY), INI_HISTORY),
+        no_history=get("no_history"),
     )

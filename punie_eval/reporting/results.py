@@ -80,7 +80,12 @@ def run_metadata(
 ) -> dict[str, Any]:
     return _plain(
         {
-            "model": {"path": model.get("path"), "name": model.get("name"), "hash": model.get("hash")},
+            "model": {
+                "path": model.get("path"),
+                "name": model.get("name"),
+                "hash": model.get("hash"),
+                "adapter": model.get("adapter"),
+            },
             "backend": backend,
             "blas": blas,
             "decoding": dict(decoding),
