@@ -32,3 +32,17 @@ def replay_run(folder: Path, name: str = "replay-model", code: str = GIT_STATUS,
     recording = folder / f"{name}.jsonl"
     recording.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return evaluate(None, RunTarget.replayed(recording), progress=None, **kwargs)  # type: ignore[arg-type]
+
+
+GIT_DIFF = 'r = git_diff(".")\nprint(r.file_count)'
+GIT_LOG = 'print(git_log(".", count=5).commit_count)'
+
+
+def three_runs(folder: Path) -> Path:
+    """A history of three runs: alpha (6/57 strict), beta, then alpha again (3/57)."""
+    from punie_eval.history.store import record_run
+
+    db = folder / "h.sqlite"
+    for name, code in (("alpha", GIT_STATUS), ("beta", GIT_LOG), ("alpha", GIT_DIFF)):
+        record_run(db, replay_run(folder / f"run{len(name)}{code[:3]}", name=name, code=code))
+    return db

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from punie_eval.evaluation.result import QueryRecord, RunResult
+from punie_eval.jsonl import escape_surrogates
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,12 @@ class RunRows:
 
 
 def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=repr)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr)  # ASCII: lone surrogates hash too
+
+
+def _utf8(text: str) -> str:
+    """Text SQLite can store: a lone surrogate (quoted from a raw response) becomes ``\\udxxx``."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def run_uid(document: Mapping[str, Any]) -> str:
@@ -91,7 +97,7 @@ def outcome_rows(record: QueryRecord) -> list[OutcomeRow]:
             soft=record.soft,
             strict=record.strict,
             failing_layer=None if record.strict else record.failing_layer,
-            failure=record.failure,
+            failure=None if record.failure is None else _utf8(record.failure),
             diagnoses=",".join(t.diagnosis.label for t in record.turns),
             format_failure=record.wire_problem,
         )
@@ -132,7 +138,7 @@ def run_rows(result: RunResult, *, project_commit: str | None = None) -> RunRows
         soft=int(overall.get("soft", sum(r.soft for r in result.records))),
         strict=int(overall.get("strict", sum(r.strict for r in result.records))),
         gate_passed=gate.get("passed") if isinstance(gate, dict) else None,
-        document=_canonical(document),
+        document=escape_surrogates(json.dumps(document, ensure_ascii=False, default=repr)),  # the file's key order
     )
     outcomes = tuple(row for record in result.records for row in outcome_rows(record))
     diagnoses = tuple(sorted((str(k), int(v)) for k, v in (summary.get("diagnoses") or {}).items()))

@@ -182,4 +182,23 @@ def load_run(path: Path | str, run_id: int) -> RunResult:
     return RunResult.from_json(load_document(path, run_id), f"{path} run {run_id}")
 
 
-__all__ = ["RunSummary", "list_runs", "load_document", "load_run", "record_run", "write_rows"]
+def category_counts(path: Path | str, run_ids: list[int]) -> dict[int, dict[str, tuple[int, int, int]]]:
+    """Per run, per category: (n, soft, strict); the overall counts under ``"overall"``."""
+    conn = connect(Path(path), create=False)
+    marks = ", ".join("?" for _ in run_ids)
+    try:
+        rows = conn.execute(
+            f"SELECT run_id, category, n, soft, strict FROM categories WHERE run_id IN ({marks})", run_ids
+        ).fetchall()
+        overall = conn.execute(f"SELECT id, n, soft, strict FROM runs WHERE id IN ({marks})", run_ids).fetchall()
+    finally:
+        conn.close()
+    out: dict[int, dict[str, tuple[int, int, int]]] = {run_id: {} for run_id in run_ids}
+    for run_id, n, soft, strict in overall:
+        out[run_id]["overall"] = (n, soft, strict)
+    for run_id, category, n, soft, strict in rows:
+        out[run_id][category] = (n, soft, strict)
+    return out
+
+
+__all__ = ["RunSummary", "category_counts", "list_runs", "load_document", "load_run", "record_run", "write_rows"]
