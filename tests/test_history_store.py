@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from history_runs import replay_run
 from reliability import child_env
 
 from punie_eval.errors import DataError, UsageError
+from punie_eval.history.rows import run_rows
 from punie_eval.history.schema import SCHEMA_VERSION, connect
 from punie_eval.history.store import list_runs, load_run, record_run
 
@@ -111,6 +113,24 @@ def test_history_store_refuses_a_newer_schema(tmp_path: Path) -> None:
         list_runs(db)
 
 
+def test_history_store_migrates_a_version_1_database(tmp_path: Path) -> None:
+    """A schema 1 database (before checkpoint columns) is migrated on open; its runs are kept."""
+    db = tmp_path / "h.sqlite"
+    result = replay_run(tmp_path)
+    rows = run_rows(result)
+    old = {k: v for k, v in asdict(rows.run).items() if not k.startswith("checkpoint_")}
+    conn = connect(db, upto=1)
+    conn.execute(f"INSERT INTO runs ({', '.join(old)}) VALUES ({', '.join('?' for _ in old)})", tuple(old.values()))
+    conn.close()
+    assert record_run(db, replay_run(tmp_path, name="newer")) == 2
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT version FROM schema_version").fetchone() == (2,)
+        assert conn.execute("SELECT id, model_name, checkpoint_iteration FROM runs ORDER BY id").fetchall() == [
+            (1, "replay-model", None),
+            (2, "newer", None),
+        ]
+
+
 def test_history_store_unknown_run_id_names_the_database(tmp_path: Path) -> None:
     """Loading a run id that was never recorded is one DataError."""
     db = tmp_path / "h.sqlite"
@@ -123,6 +143,7 @@ WRITER = """
 import sys
 from dataclasses import replace
 from pathlib import Path
+from punie_eval.evaluation.result import RunResult
 from punie_eval.history.store import record_run
 base = RunResult.read(sys.argv[1])
 for i in range(int(sys.argv[4])):
@@ -169,7 +190,7 @@ def test_history_store_interrupted_writer_leaves_only_whole_runs(tmp_path: Path,
     writer = _writer(results, db, "w", 100_000)
     assert writer.stdout is not None
     for _ in range(3):  # a few runs in: the next one is being written when the signal lands
-        writer.stdout.readline()
+        assert writer.stdout.readline(), writer.communicate()[1]
     time.sleep(0.05)
     os.kill(writer.pid, sig)
     writer.communicate(timeout=60)

@@ -40,6 +40,8 @@ class RunRow:
     strict: int
     gate_passed: bool | None
     document: str  # the results JSON
+    checkpoint_of: str | None = None  # schema 2: the adapter folder of a checkpoint run
+    checkpoint_iteration: int | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ def run_rows(result: RunResult, *, project_commit: str | None = None) -> RunRows
     model, suite = meta.get("model") or {}, meta.get("suite") or {}
     overall = summary.get("overall") or {}
     gate = summary.get("gate")
+    checkpoint = meta.get("checkpoint") or {}
     run = RunRow(
         uid=run_uid(document),
         started_at=str(meta.get("started_at") or ""),
@@ -138,6 +141,8 @@ def run_rows(result: RunResult, *, project_commit: str | None = None) -> RunRows
         soft=int(overall.get("soft", sum(r.soft for r in result.records))),
         strict=int(overall.get("strict", sum(r.strict for r in result.records))),
         gate_passed=gate.get("passed") if isinstance(gate, dict) else None,
+        checkpoint_of=checkpoint.get("adapters"),
+        checkpoint_iteration=checkpoint.get("iteration"),
         document=escape_surrogates(json.dumps(document, ensure_ascii=False, default=repr)),  # the file's key order
     )
     outcomes = tuple(row for record in result.records for row in outcome_rows(record))

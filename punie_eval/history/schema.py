@@ -77,7 +77,13 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, label)
     );
     """,
-)
+    # 2: which adapter checkpoint a run evaluated (punie-eval checkpoints)
+    """
+    ALTER TABLE runs ADD COLUMN checkpoint_of TEXT;           -- the mlx_lm lora adapter folder
+    ALTER TABLE runs ADD COLUMN checkpoint_iteration INTEGER;
+    CREATE INDEX runs_by_checkpoint ON runs (checkpoint_of, checkpoint_iteration);
+    """,
+)  # each migration is split on ";" and run inside one transaction: no ";" inside a statement or comment
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

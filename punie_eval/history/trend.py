@@ -42,7 +42,7 @@ def _x(index: int, total: int) -> float:
     return LEFT + (index + 0.5) * (WIDTH - LEFT - RIGHT) / max(total, 1)
 
 
-def _path(points: Sequence[tuple[float, float]]) -> str:
+def path_d(points: Sequence[tuple[float, float]]) -> str:
     return " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(points))
 
 
@@ -60,8 +60,8 @@ def _series(model: str, colour: str, points: Sequence[Point]) -> str:
         )
     strict = [(p.x, _y(p.strict / p.n)) for p in points]
     soft = [(p.x, _y(p.soft / p.n)) for p in points]
-    parts.append(f'<path class="soft" d="{_path(soft)}" stroke="{colour}"/>')
-    parts.append(f'<path class="strict" d="{_path(strict)}" stroke="{colour}"/>')
+    parts.append(f'<path class="soft" d="{path_d(soft)}" stroke="{colour}"/>')
+    parts.append(f'<path class="strict" d="{path_d(strict)}" stroke="{colour}"/>')
     for x, y in soft:  # hollow: a one-run series has no line to show its soft rate
         parts.append(f'<circle class="soft-point" cx="{x:.1f}" cy="{y:.1f}" r="2.5" stroke="{colour}"/>')
     for p, (x, y), (low, high) in zip(points, strict, bands, strict=True):
@@ -214,4 +214,4 @@ def trend_html(
     )
 
 
-__all__ = ["trend_html"]
+__all__ = ["PALETTE", "path_d", "trend_html"]
