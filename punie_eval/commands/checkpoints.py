@@ -70,10 +70,10 @@ def report(runs: Sequence[CheckpointRun]) -> list[str]:
     )
     with_val = [r for r in runs if r.val_loss is not None]
     lowest = min(with_val, key=lambda r: (r.val_loss, r.checkpoint.iteration)) if with_val else None
-    if lowest is not None and lowest is not chosen:
+    if lowest is not None and lowest.strict < chosen.strict:
         lines.append(
             f"lowest val loss: iteration {lowest.checkpoint.iteration} ({_loss(lowest.val_loss)}), "
-            f"strict {Counts(lowest.strict, lowest.n)}: validation loss does not pick the best checkpoint here"
+            f"strict {Counts(lowest.strict, lowest.n)}: validation loss would pick a worse checkpoint"
         )
     return lines
 

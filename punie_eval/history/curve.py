@@ -112,7 +112,8 @@ h1{font-size:20px;margin:0 0 4px}.sub{color:#59636e;margin:0 0 12px}
 .best{fill:none;stroke:#1a7f37;stroke-width:2}.best-label{font-size:12px;font-weight:600;fill:#1a7f37}
 .legend span{margin-right:16px}.sw{display:inline-block;width:18px;height:3px;vertical-align:middle;margin-right:5px}
 table.runs{border-collapse:collapse;margin-top:16px}.runs th,.runs td{padding:3px 10px;border-bottom:1px solid #d1d9e0}
-.runs th{text-align:left;background:#f6f8fa}.num{text-align:right;font-variant-numeric:tabular-nums}
+.runs th{text-align:left;background:#f6f8fa}.runs td{white-space:nowrap}
+.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.best td{background:#dafbe1;font-weight:600}
 """
 

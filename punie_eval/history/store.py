@@ -103,11 +103,13 @@ class RunSummary:
     soft: int
     strict: int
     gate_passed: bool | None
+    checkpoint_of: str | None = None  # the adapter folder of a `punie-eval checkpoints` run
+    checkpoint_iteration: int | None = None
 
 
 _SUMMARY_COLUMNS = (
     "id, started_at, model_name, model_hash, adapter, backend, suite_name, suite_fingerprint, scorer_version, "
-    "project_commit, complete, n, soft, strict, gate_passed"
+    "project_commit, complete, n, soft, strict, gate_passed, checkpoint_of, checkpoint_iteration"
 )
 
 

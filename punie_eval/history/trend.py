@@ -9,9 +9,11 @@ has a tooltip naming the run. A table of the runs follows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 
 from punie_eval.history.store import RunSummary
 from punie_eval.queries import CATEGORIES
@@ -32,6 +34,13 @@ class Point:
     n: int
     soft: int
     strict: int
+
+
+def series_of(run: RunSummary) -> str:
+    """A run's line on the page: its model, or one line for all checkpoints of one LoRA run."""
+    if run.checkpoint_of is None:
+        return run.model_name
+    return re.sub(r"-\d+$", "", run.model_name) + " checkpoints"
 
 
 def _y(rate: float) -> float:
@@ -106,7 +115,7 @@ def _panel(
     for i, run in enumerate(runs):
         got = counts[run.id].get(name)
         if got and got[0]:
-            by_model.setdefault(run.model_name, []).append(Point(run, _x(i, len(runs)), *got))
+            by_model.setdefault(series_of(run), []).append(Point(run, _x(i, len(runs)), *got))
     series = "".join(_series(model, colours[model], points) for model, points in by_model.items())
     label = "overall" if name == "overall" else name.replace("_", " ")
     return (
@@ -129,11 +138,12 @@ def _table(runs: Sequence[RunSummary], colours: Mapping[str, str]) -> str:
     rows = []
     for r in reversed(runs):  # newest first
         gate = "—" if r.gate_passed is None else ("passed" if r.gate_passed else "failed")
-        swatch = f'<span class="swatch" style="background:{colours[r.model_name]}"></span>'
+        swatch = f'<span class="swatch" style="background:{colours[series_of(r)]}"></span>'
         rows.append(
-            f'<tr data-model="{escape(r.model_name)}">{_cell(r.id, "num")}{_cell(r.started_at.replace("T", " "))}'
+            f'<tr data-model="{escape(series_of(r))}">{_cell(r.id, "num")}{_cell(r.started_at.replace("T", " "))}'
             f"<td>{swatch}{escape(r.model_name)}</td>{_cell((r.model_hash or '—')[:12], 'mono')}"
-            f"{_cell(r.adapter or '—')}{_cell(r.suite_name)}"
+            f'<td title="{escape(r.adapter or "")}">{escape(Path(r.adapter).name if r.adapter else "—")}</td>'
+            f"{_cell(r.suite_name)}"
             f"{_cell(Counts(r.strict, r.n), 'num')}{_cell(Counts(r.soft, r.n), 'num')}"
             f"{_cell(gate, f'gate-{gate}')}{_cell((r.project_commit or '—')[:10], 'mono')}</tr>"
         )
@@ -167,7 +177,8 @@ figcaption{font-weight:600;padding:0 0 2px 6px}
 .legend label{cursor:pointer}.key{color:#59636e}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 5px 0 3px}
 table.runs{border-collapse:collapse;margin-top:20px}.runs th,.runs td{padding:3px 10px;border-bottom:1px solid #d1d9e0}
-.runs th{text-align:left;background:#f6f8fa}.num{text-align:right;font-variant-numeric:tabular-nums}
+.runs th{text-align:left;background:#f6f8fa}.runs td{white-space:nowrap}
+.num{text-align:right;font-variant-numeric:tabular-nums}
 .mono{font-family:ui-monospace,monospace;font-size:12px}.gate-passed{color:#1a7f37}.gate-failed{color:#cf222e}
 .hidden{display:none}
 """
@@ -194,7 +205,7 @@ def trend_html(
     """The page for ``runs`` (oldest first) and their per-category ``counts`` (from ``category_counts``)."""
     colours: dict[str, str] = {}
     for run in runs:
-        colours.setdefault(run.model_name, PALETTE[len(colours) % len(PALETTE)])
+        colours.setdefault(series_of(run), PALETTE[len(colours) % len(PALETTE)])
     present = {name for run in runs for name in counts[run.id]} - {"overall"}
     categories = [c for c in CATEGORIES if c in present] + sorted(present - set(CATEGORIES))
     floors = floors or {}
@@ -203,9 +214,7 @@ def trend_html(
         for name in ["overall", *categories]
     )
     models = len(colours)
-    sub = f"{len(runs)} run(s) of {models} model(s)" + (
-        f", {runs[0].started_at} to {runs[-1].started_at}" if runs else ""
-    )
+    sub = f"{len(runs)} run(s), {models} series" + (f", {runs[0].started_at} to {runs[-1].started_at}" if runs else "")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
