@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from history_runs import three_runs
+from history_runs import replay_run, three_runs
 
 from punie_eval.cli import main
+from punie_eval.history.store import record_run
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +102,17 @@ def test_history_command_html_never_replaces_the_history(db: Path, capsys: pytes
     """--html naming the database itself is refused before anything is written."""
     assert main(["history", "--history", str(db), "--html", str(db)]) == 2
     assert "an output never replaces an input" in capsys.readouterr().err
+
+
+def test_history_command_html_draws_one_line_for_a_lora_runs_checkpoints(tmp_path: Path) -> None:
+    """Runs recorded by `checkpoints` (metadata.checkpoint) share one series across their iterations."""
+    db = tmp_path / "h.sqlite"
+    for iteration in (100, 200):
+        result = replay_run(tmp_path / str(iteration), name=f"base+adapters-{iteration:07d}")
+        checkpoint = {"adapters": str(tmp_path / "adapters"), "iteration": iteration}
+        record_run(db, replace(result, metadata={**result.metadata, "checkpoint": checkpoint}))
+    out = tmp_path / "t.html"
+    assert main(["history", "--history", str(db), "--html", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert set(re.findall(r'<g class="series" data-model="([^"]+)">', page)) == {"base+adapters checkpoints"}
+    assert page.count('<polygon class="band"') == 8  # a band in every panel: two points on one line

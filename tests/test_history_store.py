@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -65,6 +65,16 @@ def test_history_store_load_run_round_trips_the_results(tmp_path: Path) -> None:
     assert load_run(db, record_run(db, result)).to_json() == result.to_json()
 
 
+def test_history_store_keeps_a_lone_surrogate_of_a_raw_response(tmp_path: Path) -> None:
+    """A raw response holding a lone surrogate (not encodable as UTF-8) is stored and read back unchanged."""
+    db = tmp_path / "h.sqlite"
+    result = replay_run(tmp_path)
+    first = result.records[0]
+    odd = replace(first, failure="quoted \udc80", turns=(replace(first.turns[0], response="bad \udc80 byte"),))
+    result = replace(result, records=(odd, *result.records[1:]))
+    assert load_run(db, record_run(db, result)).records[0] == odd
+
+
 def test_history_store_evaluate_records_when_given_a_history(tmp_path: Path) -> None:
     """evaluate(history=PATH) appends the run it returns."""
     db = tmp_path / "h.sqlite"
@@ -101,6 +111,13 @@ def test_history_store_bad_database_is_one_data_error(tmp_path: Path, content: b
     with pytest.raises(DataError, match=message) as info:
         list_runs(db)
     assert str(db) in str(info.value)
+
+
+def test_history_store_unopenable_path_is_one_data_error(tmp_path: Path) -> None:
+    """A history whose folder does not exist is one DataError naming it, not an sqlite3 traceback."""
+    db = tmp_path / "missing" / "h.sqlite"
+    with pytest.raises(DataError, match=f"^{db}: history database cannot be opened: unable to open database file$"):
+        record_run(db, replay_run(tmp_path))
 
 
 def test_history_store_refuses_a_newer_schema(tmp_path: Path) -> None:

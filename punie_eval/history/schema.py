@@ -129,7 +129,10 @@ def connect(path: Path, *, create: bool = True, upto: int = SCHEMA_VERSION) -> s
         raise DataError(str(path), "history database does not exist", "run an evaluation first, or pass --history PATH")
     if path.is_dir():
         raise DataError(str(path), "history database must be a file, got a folder")
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)  # transactions are explicit
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)  # transactions are explicit
+    except sqlite3.Error as err:
+        raise DataError(str(path), f"history database cannot be opened: {err}") from None
     try:
         conn.execute("PRAGMA foreign_keys = ON")
         if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":

@@ -80,6 +80,8 @@ def record_run(path: Path | str, result: RunResult, *, project: Path | None = No
     try:
         with _transaction(conn):
             return write_rows(conn, rows)
+    except sqlite3.Error as err:  # a read-only file, a full disk: the transaction was rolled back
+        raise DataError(str(path), f"cannot record the run: {err}") from None
     finally:
         conn.close()
 
