@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import subprocess
@@ -11,11 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from lora import train_lora
 from punie_pytester import MINI_SUITE
 from reliability import child_env
 
 from punie_eval.history.checkpoints import read_losses
-from punie_eval.paths import data_dir, reference_model_dir
+from punie_eval.paths import reference_model_dir
 
 pytestmark = pytest.mark.slow  # trains a LoRA adapter and loads a model per checkpoint
 REPO = Path(__file__).resolve().parents[1]
@@ -25,18 +25,9 @@ REPO = Path(__file__).resolve().parents[1]
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     """train_lora.sh, 4 iterations saving every 2 (two checkpoints), its log, and the 4-query mini suite."""
     work = tmp_path_factory.mktemp("lora")
-    data = work / "data"
-    data.mkdir()
-    lines = (data_dir() / "corpus" / "clean" / "train.jsonl").read_text(encoding="utf-8").split("\n")
-    (data / "train.jsonl").write_text("\n".join(lines[:16]) + "\n", encoding="utf-8")
-    (data / "valid.jsonl").write_text("\n".join(lines[16:20]) + "\n", encoding="utf-8")
+    done = train_lora(work, "--iters", "4", "--learning-rate", "1e-4", "--save-every", "2", "--", "--val-batches", "1",
+                      "--steps-per-report", "2", "--steps-per-eval", "2")  # fmt: skip
     out, log = work / "adapters", work / "train.log"
-    command = ["bash", str(REPO / "scripts" / "train_lora.sh"), "--model", str(reference_model_dir())]
-    command += ["--data", str(data), "--adapter-path", str(out), "--iters", "4", "--num-layers", "2"]
-    command += ["--learning-rate", "1e-4", "--save-every", "2", "--"]
-    command += ["--val-batches", "1", "--steps-per-report", "2", "--steps-per-eval", "2"]
-    env = {**os.environ, "PYTHON": sys.executable}
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True, timeout=600)
     log.write_text(done.stdout + done.stderr, encoding="utf-8")
     suite = work / "mini.json"
     suite.write_text(json.dumps(MINI_SUITE), encoding="utf-8")
