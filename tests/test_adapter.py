@@ -80,7 +80,7 @@ def test_adapter_through_pytest_evals(adapter: Path, tmp_path: Path) -> None:
     """`pytest evals/ --adapter DIR` names base + adapter in the header and the results file."""
     results = tmp_path / "r.json"
     command = [sys.executable, "-m", "pytest", "evals/test_queries.py", "-p", "no:cacheprovider", "--no-cache"]
-    command += ["--adapter", str(adapter), "-k", "st_git_status", "--results", str(results)]
+    command += ["--adapter", str(adapter), "-k", "st_git_status", "--results", str(results), "--no-history"]
     done = subprocess.run(
         command,
         cwd=REPO,
