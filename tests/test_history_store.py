@@ -82,6 +82,22 @@ def test_history_store_evaluate_records_when_given_a_history(tmp_path: Path) -> 
     assert load_run(db, 1).to_json() == result.to_json()
 
 
+def test_history_store_results_file_without_run_uid_is_recorded_once(tmp_path: Path) -> None:
+    """A results file from before metadata.run_uid is identified by its content: importing it twice is one run."""
+    db = tmp_path / "h.sqlite"
+    result = replay_run(tmp_path)
+    old = replace(result, metadata={k: v for k, v in result.metadata.items() if k != "run_uid"})
+    assert record_run(db, old) == record_run(db, old) == 1
+
+
+def test_history_store_two_runs_with_the_same_answers_are_two_runs(tmp_path: Path) -> None:
+    """Two evaluations that give identical metadata and records (same second, same timings) stay two runs."""
+    db = tmp_path / "h.sqlite"
+    first, second = replay_run(tmp_path), replay_run(tmp_path)
+    same = {**second.metadata, "started_at": first.metadata["started_at"], "timings": first.metadata["timings"]}
+    assert [record_run(db, first), record_run(db, replace(second, metadata=same))] == [1, 2]
+
+
 def test_history_store_filters_by_model_suite_and_date(tmp_path: Path) -> None:
     """list_runs filters by model name or hash prefix, suite and started_at; limit keeps the newest."""
     db = tmp_path / "h.sqlite"
@@ -164,7 +180,7 @@ from punie_eval.evaluation.result import RunResult
 from punie_eval.history.store import record_run
 base = RunResult.read(sys.argv[1])
 for i in range(int(sys.argv[4])):
-    meta = {**base.metadata, "started_at": f"{sys.argv[3]}-{i:05d}"}
+    meta = {**base.metadata, "started_at": f"{sys.argv[3]}-{i:05d}", "run_uid": f"{sys.argv[3]}-{i}"}
     record_run(Path(sys.argv[2]), replace(base, metadata=meta))
     print(i, flush=True)
 """

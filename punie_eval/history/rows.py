@@ -20,7 +20,7 @@ from punie_eval.jsonl import escape_surrogates
 
 @dataclass(frozen=True)
 class RunRow:
-    uid: str
+    uid: str  # metadata.run_uid
     started_at: str
     recorded_at: str
     model_name: str
@@ -85,7 +85,11 @@ def _utf8(text: str) -> str:
 
 
 def run_uid(document: Mapping[str, Any]) -> str:
-    """A run's identity: the hash of its metadata and records (not the summary, which a gate policy changes)."""
+    """A run's identity: ``metadata.run_uid``; for a results file written before it, the hash of its
+    metadata and records (not the summary, which a gate policy changes). Recording a run twice is one run."""
+    recorded = document["metadata"].get("run_uid")
+    if recorded:
+        return str(recorded)
     return hashlib.sha256(_canonical([document["metadata"], document["queries"]]).encode()).hexdigest()
 
 

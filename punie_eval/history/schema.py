@@ -24,7 +24,7 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE runs (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
-        uid TEXT NOT NULL UNIQUE,              -- content hash of metadata + records: recording twice is one run
+        uid TEXT NOT NULL UNIQUE,              -- metadata.run_uid: recording a run twice is one run
         started_at TEXT NOT NULL,              -- ISO 8601, UTC
         recorded_at TEXT NOT NULL,
         model_name TEXT NOT NULL,

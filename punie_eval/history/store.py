@@ -2,7 +2,7 @@
 
 ``record_run`` writes a run's rows in ONE ``BEGIN IMMEDIATE`` transaction: a Ctrl-C, a kill
 or a full disk leaves the database as it was before the run, never a run without its
-outcomes. Recording the same run again (same metadata and records) replaces its rows under
+outcomes. Recording the same run again (same ``metadata.run_uid``) replaces its rows under
 the same id, so ``evaluate(history=...)`` followed by ``conclude(history=...)`` is one run.
 """
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import platform
 import subprocess
+import uuid
 from collections.abc import Iterable, Mapping
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -99,6 +100,7 @@ def run_metadata(
                 "system_prompt": suite.system_prompt,
             },
             "started_at": started_at,
+            "run_uid": uuid.uuid4().hex,  # tells apart two runs whose metadata and answers happen to match
             "timings": {"generation_s": generation_s, "total_s": round(total_s, 3)},
             "model_loads": model_loads,
         }
