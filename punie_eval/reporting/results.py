@@ -1,6 +1,6 @@
 """The results JSON of an evaluation run (format ``punie-eval-results/1``, docs/architecture.md).
 
-run_metadata(...)               model, backend, BLAS, decoding, versions, git commit, suite, timings
+run_metadata(...)               model, backend, BLAS, decoding, versions, git commit, suite, run uid, timings
 build_results(...)              the whole document
 write_results(path, doc)        atomic: a temporary file in the same folder, then os.replace
 read_results(path)              read and check the format; DataError names what is wrong
