@@ -51,6 +51,8 @@ def test_export_inspect_samples_carry_messages_scores_and_layers(log: Any, run: 
         assert sample.scores["soft"].value == ("C" if record.soft else "I")
         assert sample.scores["strict"].metadata["failure"] == record.failure
         assert sample.output.completion == record.turns[-1].response
+    status = next(s for s in log.samples if s.id == "st_git_status")
+    assert (status.input, status.target) == (records["st_git_status"].prompt, "git_status")
     multi = next(s for s in log.samples if s.id == "mt_ruff_summary")
     assert [m.role for m in multi.messages] == ["system", "user", "assistant", "user", "assistant"]
     assert multi.messages[3].text.startswith("<tool_response>\nRuffResult(")

@@ -59,6 +59,14 @@ def _tool_result(suite: QuerySuite | None, query_id: str) -> str:
     return tool_response(result)
 
 
+def _target(suite: QuerySuite | None, record: QueryRecord) -> str:
+    """What the query expects: its tools, or prose (the category when the suite is not available)."""
+    query = suite.by_id().get(record.id) if suite is not None else None
+    if query is None:
+        return record.category
+    return ", ".join(query.tools) if query.expect == "tool" and query.tools else query.expect
+
+
 def _messages(record: QueryRecord, system_prompt: str, model: str, suite: QuerySuite | None) -> list[ChatMessage]:
     from inspect_ai.model import ChatMessageAssistant, ChatMessageSystem, ChatMessageUser
 
@@ -92,12 +100,15 @@ def _turn_metadata(turn: TurnRecord) -> dict[str, Any]:
 
 def _sample(record: QueryRecord, system_prompt: str, model: str, suite: QuerySuite | None) -> EvalSample:
     from inspect_ai.log import EvalSample
-    from inspect_ai.model import ModelOutput
+    from inspect_ai.model import ModelOutput, ModelUsage
     from inspect_ai.scorer import CORRECT, INCORRECT, Score
 
     last = record.turns[-1] if record.turns else None
     stop = STOP_REASONS.get(str(last.finish_reason), "unknown") if last is not None else "unknown"
     output = ModelOutput.from_content(model, last.response if last is not None else "", stop_reason=stop)  # type: ignore[arg-type]
+    tokens = sum(t.tokens or 0 for t in record.turns)  # generated tokens of every turn
+    usage = ModelUsage(output_tokens=tokens, total_tokens=tokens)
+    output.usage = usage
     details = {
         "failure": record.failure,
         "failing_layer": None if record.strict else record.failing_layer,
@@ -113,11 +124,12 @@ def _sample(record: QueryRecord, system_prompt: str, model: str, suite: QuerySui
     return EvalSample(
         id=record.id,
         epoch=1,
-        input=messages[:2],
-        target=record.category,
+        input=record.prompt,
+        target=_target(suite, record),
         messages=messages,
         output=output,
         scores=scores,
+        model_usage={model: usage},
         metadata={"category": record.category, "families": list(record.families), "critical": record.critical},
     )
 
