@@ -21,6 +21,7 @@ from punie_eval.history.checkpoints import CheckpointRun, best, evaluate_checkpo
 from punie_eval.options import DEFAULT_CACHE_DIR, RunOptions, Setting, build_options
 from punie_eval.outputs import refuse_overwriting_inputs
 from punie_eval.reporting.gate import Counts
+from punie_eval.reporting.text import table_lines
 from punie_eval.values import existing_dir, existing_file
 
 
@@ -61,8 +62,7 @@ def report(runs: Sequence[CheckpointRun]) -> list[str]:
         for r in runs
     ]  # fmt: skip
     header = ("iteration", "checkpoint", "strict", "soft", "format", "train loss", "val loss", "run")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in [header, *rows]]
+    lines = table_lines(header, rows)
     chosen = best(list(runs))
     lines.append(
         f"best checkpoint: {chosen.checkpoint.weights} (iteration {chosen.checkpoint.iteration}): "

@@ -22,7 +22,7 @@ from punie_eval.history.store import RunSummary, category_counts, list_runs, loa
 from punie_eval.history.trend import trend_html
 from punie_eval.outputs import refuse_overwriting_inputs
 from punie_eval.reporting.gate import Counts
-from punie_eval.reporting.text import counts_text, pct
+from punie_eval.reporting.text import counts_text, pct, table_lines
 from punie_eval.values import positive_int
 
 
@@ -48,16 +48,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     show.add_argument("--history", type=Path, default=argparse.SUPPRESS, metavar="PATH", help=history_help)
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: frozenset[int] = frozenset()) -> list[str]:
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-
-    def line(row: Sequence[str]) -> str:
-        cells = (c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
-        return "  ".join(cells).rstrip()
-
-    return [line(header), *(line(r) for r in rows)]
-
-
 def listing(runs: Sequence[RunSummary]) -> list[str]:
     """The ``history`` table: one line per run."""
     header = ("id", "started (UTC)", "model", "hash", "suite", "strict", "soft", "gate", "project")
@@ -75,7 +65,7 @@ def listing(runs: Sequence[RunSummary]) -> list[str]:
         )
         for r in runs
     ]
-    return _table(header, rows, frozenset({0}))
+    return table_lines(header, rows, frozenset({0}))
 
 
 def _identity(run_id: int, meta: Mapping[str, Any]) -> list[str]:
@@ -103,7 +93,7 @@ def show(run_id: int, document: Mapping[str, Any]) -> list[str]:
         band = f"[{100 * low:.0f}-{100 * high:.0f}]"
         rows.append((name, str(soft), str(strict), band, "-" if floor is None else pct(floor, 0)))
     lines = _identity(run_id, document["metadata"])
-    lines += ["", *_table(("category", "soft", "strict", "95% strict", "floor"), rows)]
+    lines += ["", *table_lines(("category", "soft", "strict", "95% strict", "floor"), rows)]
     lines.append(f"diagnoses: {counts_text(summary.get('diagnoses') or {})}")
     failing = [(q["id"], q["failure"] or "") for q in document["queries"] if not q["strict"]]
     lines.append(f"failing strict: {len(failing)}")
