@@ -17,6 +17,7 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 _NEW_FILE_MODE = 0o666
@@ -58,6 +59,25 @@ def write_text(path: Path, text: str) -> None:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_with(path: Path, write: Callable[[Path], object], *, suffix: str = ".tmp") -> None:
+    """Atomic like :func:`write_text` for a writer that takes a path (a library's own file writer).
+
+    ``suffix`` ends the temporary file's name, for writers that choose the format by extension.
+    """
+    path = target_of(Path(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _mode_for(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp{suffix}")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -20,8 +20,11 @@ COMMANDS = {
     "audit": "audit chat JSONL training data: preambles per tool, contracts, leakage",
     "clean": "clean chat JSONL training data (preambles, announce-then-stop, tool roles, duplicates)",
     "build-reference-model": "build the tiny reference MLX model from the cleaned corpus",
-    "compare": "compare a candidate results file with the promoted baseline and give a verdict",
+    "compare": "compare a candidate run (results file or history run id) with the promoted baseline: a verdict",
     "tools": "check a tool registry folder, or build one from Pydantic models (tools check | from-pydantic)",
+    "checkpoints": "evaluate every checkpoint of an mlx_lm lora adapter folder, record them, name the best one",
+    "export": "export one run (results file or history run) as an Inspect AI eval log (--inspect) or CSV (--csv)",
+    "history": "list the recorded runs, show one (history show RUN), or write the trend page (--html OUT)",
     "init": "write a ready evals/ (the suite's tests, a conftest and a copy of the suite) into a project",
 }
 

@@ -18,6 +18,7 @@ from punie_eval.errors import UsageError
 from punie_eval.evaluation.conclude import GatePolicy
 from punie_eval.evaluation.target import BackendName, Decoding, RunTarget, check_sampling
 from punie_eval.generation.fingerprint import ADAPTER_FILES, is_adapter_dir
+from punie_eval.history import default_history
 from punie_eval.outputs import refuse_overwriting_inputs
 from punie_eval.paths import reference_model_dir
 from punie_eval.queries import QuerySuite, load_suite, with_system_prompt
@@ -76,6 +77,7 @@ class RunOptions:
     cache_dir: Path | None  # None with --no-cache
     baseline: Path | None
     repeats: int = 1  # sampled runs: outcomes per query
+    history: Path | None = None  # the run history database; None with --no-history
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,8 @@ def build_options(
     sampling: Sampling | None = None,
     generation: Generation | None = None,
     tools: Setting | None = None,
+    history: Setting | None = None,
+    no_history: bool = False,
 ) -> RunOptions:
     """Check every value and every combination; the first bad one raises ``UsageError``."""
     transport: dict[str, Any] = {}
@@ -209,8 +213,9 @@ def build_options(
         raise UsageError(f"--results: the folder of {results} does not exist")
     baseline_path = existing_file("--baseline", baseline) if baseline is not None else None
     results_path = Path(results).expanduser() if results is not None else None
+    history_path = _history(history, no_history, cache_dir)
     refuse_overwriting_inputs(
-        {"--results": results_path},
+        {"--results": results_path, "--history": history_path},
         {
             "--queries": suite.path,
             "--tools": suite.registry.root,
@@ -241,4 +246,20 @@ def build_options(
         cache_dir=cache_path,
         baseline=baseline_path,
         repeats=repeats,
+        history=history_path,
     )
+
+
+def _history(history: Setting | None, no_history: bool, cache_dir: str) -> Path | None:
+    """The history database: ``--history``, none with ``--no-history``, else beside the cache folder."""
+    if history is None or history.value is None:
+        return None if no_history else default_history(cache_dir)
+    where = _where(history, "--history")
+    if no_history:
+        raise UsageError(f"{where} and --no-history contradict each other: pass one of them")
+    path = Path(history.value).expanduser()
+    if path.is_dir():
+        raise UsageError(f"{where} must be a database file path, got the folder {history.value}")
+    if not path.resolve().parent.is_dir():
+        raise UsageError(f"{where}: the folder of {history.value} does not exist")
+    return path

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from lora import train_lora
 from reliability import child_env
 
 from punie_eval import RunTarget, evaluate
 from punie_eval.errors import UsageError
 from punie_eval.generation.fingerprint import adapter_fingerprint, fingerprint
 from punie_eval.options import Setting, build_options
-from punie_eval.paths import data_dir, reference_model_dir
+from punie_eval.paths import reference_model_dir
 
 pytestmark = pytest.mark.slow  # trains a LoRA adapter and loads a model
 REPO = Path(__file__).resolve().parents[1]
@@ -26,18 +26,8 @@ IDS = ["st_git_status", "da_protocol_vs_abc", "mt_ruff_summary"]
 def adapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A LoRA adapter on the reference model: train_lora.sh, 3 iterations on 16 cleaned examples."""
     work = tmp_path_factory.mktemp("lora")
-    data = work / "data"
-    data.mkdir()
-    lines = (data_dir() / "corpus" / "clean" / "train.jsonl").read_text(encoding="utf-8").split("\n")
-    (data / "train.jsonl").write_text("\n".join(lines[:16]) + "\n", encoding="utf-8")
-    (data / "valid.jsonl").write_text("\n".join(lines[16:20]) + "\n", encoding="utf-8")
-    out = work / "adapters"
-    command = ["bash", str(REPO / "scripts" / "train_lora.sh"), "--model", str(reference_model_dir())]
-    command += ["--data", str(data), "--adapter-path", str(out), "--iters", "3", "--num-layers", "2"]
-    command += ["--learning-rate", "1e-2", "--", "--val-batches", "1"]
-    env = {**os.environ, "PYTHON": sys.executable}
-    subprocess.run(command, env=env, capture_output=True, text=True, check=True, timeout=600)
-    return out
+    train_lora(work, "--iters", "3", "--learning-rate", "1e-2", "--", "--val-batches", "1")
+    return work / "adapters"
 
 
 def test_adapter_evaluates_base_plus_adapter_unfused(adapter: Path, tmp_path: Path) -> None:
@@ -90,7 +80,7 @@ def test_adapter_through_pytest_evals(adapter: Path, tmp_path: Path) -> None:
     """`pytest evals/ --adapter DIR` names base + adapter in the header and the results file."""
     results = tmp_path / "r.json"
     command = [sys.executable, "-m", "pytest", "evals/test_queries.py", "-p", "no:cacheprovider", "--no-cache"]
-    command += ["--adapter", str(adapter), "-k", "st_git_status", "--results", str(results)]
+    command += ["--adapter", str(adapter), "-k", "st_git_status", "--results", str(results), "--no-history"]
     done = subprocess.run(
         command,
         cwd=REPO,

@@ -18,6 +18,7 @@ import pytest
 from reliability import child_env
 
 from punie_eval.generation.fingerprint import fingerprint
+from punie_eval.history.store import list_runs
 from punie_eval.paths import reference_model_dir
 
 pytestmark = pytest.mark.slow  # builds or loads a model, or runs pytest or a server
@@ -46,6 +47,8 @@ def _run_evals(tmp: Path, cache: Path, name: str) -> tuple[int, dict[str, Any], 
             str(results),
             "--junitxml",
             str(junit),
+            "--history",
+            str(tmp / "history.sqlite"),
         ],
         cwd=REPO,
         env=env,
@@ -64,10 +67,13 @@ def _run_evals(tmp: Path, cache: Path, name: str) -> tuple[int, dict[str, Any], 
 
 
 @pytest.fixture(scope="module")
-def cold_and_warm(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> list[tuple[int, dict[str, Any], Counter[tuple[str, str]]]]:
-    tmp = tmp_path_factory.mktemp("e2e")
+def e2e_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="module")
+def cold_and_warm(e2e_dir: Path) -> list[tuple[int, dict[str, Any], Counter[tuple[str, str]]]]:
+    tmp = e2e_dir
     cache = tmp / "cache"
     return [_run_evals(tmp, cache, "cold"), _run_evals(tmp, cache, "warm")]
 
@@ -104,3 +110,9 @@ def test_e2e_cached_rerun_gives_identical_verdicts(cold_and_warm: list[Any]) -> 
     """A warm-cache re-run reproduces every verdict of the cold run."""
     cold, warm = ([(q["id"], q["soft"], q["strict"]) for q in run[1]["queries"]] for run in cold_and_warm)
     assert sorted(cold) == sorted(warm)
+
+
+def test_e2e_history_holds_both_runs(cold_and_warm: list[Any], e2e_dir: Path) -> None:
+    """Each `pytest evals/ -n 2` run is one run of the history (only the controller writes), as in the results file."""
+    runs = list_runs(e2e_dir / "history.sqlite")
+    assert [(r.n, r.strict) for r in runs] == [(57, run[1]["summary"]["overall"]["strict"]) for run in cold_and_warm]

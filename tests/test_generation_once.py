@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _pytest(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     env = child_env()
-    command = [sys.executable, "-m", "pytest", "evals/", "-p", "no:cacheprovider", "--no-cache", *args]
+    command = [sys.executable, "-m", "pytest", "evals/", "-p", "no:cacheprovider", "--no-cache", "--no-history", *args]
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False)
 
 

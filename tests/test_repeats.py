@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -189,3 +190,25 @@ def test_repeats_options_resolve() -> None:
     assert (o.target.batch_size, o.target.canary, o.target.canary_strict) == (8, 0, True)
     with pytest.raises(UsageError, match="--batch-size and --canary are for the mlx backend"):
         _options(backend="replay", replay=__file__, generation=Generation(canary="2"))
+
+
+def test_repeats_history_rows_and_inspect_epochs(tmp_path: Path) -> None:
+    """A sampled run is K outcome rows per query in the history and K epochs per sample in an Inspect log."""
+    from inspect_ai.log import read_eval_log
+
+    from punie_eval.export.inspect_log import write_inspect_log
+    from punie_eval.history.rows import run_rows
+
+    doc = _repeated([("a", "single_tool", [True, False, True]), ("b", "cross_tool", [False, False, True])])
+    result = RunResult.from_json(doc)
+    rows = run_rows(result).outcomes
+    assert [(r.query_id, r.repeat, r.strict) for r in rows] == [
+        ("a", 0, True), ("a", 1, False), ("a", 2, True), ("b", 0, False), ("b", 1, False), ("b", 2, True)
+    ]  # fmt: skip
+    write_inspect_log(result, tmp_path / "run.eval")
+    log = read_eval_log(str(tmp_path / "run.eval"))
+    assert log.samples is not None
+    assert sorted((s.id, s.epoch) for s in log.samples) == [("a", 1), ("a", 2), ("a", 3), ("b", 1), ("b", 2), ("b", 3)]
+    assert log.eval.config.epochs == 3
+    assert log.results is not None
+    assert log.results.scores[0].metrics["accuracy"].value == pytest.approx(3 / 6)

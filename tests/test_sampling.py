@@ -73,6 +73,7 @@ def test_sampling_under_xdist_generates_once(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
     command = [sys.executable, "-m", "pytest", "evals/", "-p", "no:cacheprovider", "--cache-dir", str(tmp_path / "c")]
     command += ["-n", "2", "--temperature", "0.8", "--repeats", "2", "--results", str(results), "-m", "not data"]
+    command += ["--no-history"]  # run in the repository: keep its history as it was
     done = subprocess.run(command, cwd=REPO, env=child_env(), capture_output=True, text=True, timeout=600, check=False)
     output = done.stdout + done.stderr
     assert [int(n) for n in re.findall(r"generating (\d+) turn-1 prompts", output)] == [114], output[-3000:]

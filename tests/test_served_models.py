@@ -77,7 +77,7 @@ def test_served_model_id_through_pytest_evals(served: str, tmp_path: Path) -> No
     """`pytest evals/ --backend openai --model ID` runs with the id in the header and the results."""
     command = [sys.executable, "-m", "pytest", "evals/test_queries.py", "-p", "no:cacheprovider", "--no-cache"]
     command += ["--backend", "openai", "--base-url", served, "--model", SERVED_ID, "--concurrency", "2"]
-    command += ["--timeout", "10", "-k", "st_git_status", "--results", str(tmp_path / "r.json")]
+    command += ["--timeout", "10", "-k", "st_git_status", "--results", str(tmp_path / "r.json"), "--no-history"]
     done = subprocess.run(
         command,
         cwd=REPO,

@@ -1,4 +1,7 @@
-"""``punie-eval compare BASELINE.json CANDIDATE.json``: a verdict for CI.
+"""``punie-eval compare BASELINE CANDIDATE``: a verdict for CI.
+
+Each side is a results file or a run of the history (``--history``): a run id or
+``[MODEL@]last[~N]`` (``compare reference-model@last~1 reference-model@last``).
 
 Prints the text summary and the verdict; optionally writes a Markdown report (for a PR
 comment or ``$GITHUB_STEP_SUMMARY``) and a self-contained HTML page, each atomically.
@@ -12,10 +15,11 @@ from pathlib import Path
 
 from punie_eval.atomic import write_text
 from punie_eval.errors import UsageError
+from punie_eval.history import HISTORY_NAME
+from punie_eval.history.refs import input_path, resolve_run
 from punie_eval.outputs import refuse_overwriting_inputs
 from punie_eval.reporting.compare import compare
 from punie_eval.reporting.rendering import to_html, to_markdown, to_text
-from punie_eval.reporting.results import read_results
 from punie_eval.values import fraction
 
 
@@ -36,8 +40,12 @@ def floor_override(text: str) -> tuple[str, float]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("baseline", type=Path, metavar="BASELINE.json", help="results of the promoted model")
-    parser.add_argument("candidate", type=Path, metavar="CANDIDATE.json", help="results of the candidate model")
+    runs = "a results file, a run id or [MODEL@]last[~N]"
+    parser.add_argument("baseline", metavar="BASELINE", help=f"the promoted model's run: {runs}")
+    parser.add_argument("candidate", metavar="CANDIDATE", help=f"the candidate's run: {runs}")
+    parser.add_argument(
+        "--history", type=Path, default=Path(HISTORY_NAME), metavar="PATH", help="history of run ids and last"
+    )
     parser.add_argument("--force", action="store_true", help="compare even if the suites or scorer versions differ")
     parser.add_argument("--allow-partial", action="store_true", help="compare runs that cover only part of the suite")
     parser.add_argument(
@@ -59,11 +67,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     refuse_overwriting_inputs(
         {"--markdown": args.markdown, "--html": args.html},
-        {"BASELINE.json": args.baseline, "CANDIDATE.json": args.candidate},
+        {"BASELINE": input_path(args.baseline, args.history), "CANDIDATE": input_path(args.candidate, args.history)},
     )
     comparison = compare(
-        read_results(args.baseline),
-        read_results(args.candidate),
+        resolve_run(args.baseline, args.history),
+        resolve_run(args.candidate, args.history),
         force=args.force,
         allow_partial=args.allow_partial,
         min_strict=args.min_strict,

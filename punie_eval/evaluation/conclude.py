@@ -116,6 +116,17 @@ def _compare(result: RunResult, baseline: Path, suite: QuerySuite, policy: GateP
     return lines, outcome.verdict is Verdict.REJECT
 
 
+def _record(result: RunResult, history: Path, interrupted: bool) -> str:
+    from punie_eval.history.store import record_run
+
+    if interrupted:
+        return f"history: run not recorded: the run was interrupted ({history} left as it was)"
+    try:
+        return f"history: run {record_run(history, result)} recorded in {history}"
+    except PunieEvalError as err:
+        return f"history: run not recorded: {err}"
+
+
 def conclude(
     result: RunResult,
     suite: QuerySuite,
@@ -124,8 +135,10 @@ def conclude(
     results: Path | None = None,
     baseline: Path | None = None,
     interrupted: bool = False,
+    history: Path | None = None,
 ) -> Conclusion:
-    """Summarise, gate, compare with ``baseline`` and then write ``results`` (not when interrupted)."""
+    """Summarise, gate, compare with ``baseline``, then write ``results`` and append the run to
+    ``history`` (neither when interrupted)."""
     policy = policy or GatePolicy()
     result, lines, gate = summarize(result, suite, policy)
     rejected = False
@@ -137,6 +150,8 @@ def conclude(
     elif results is not None:
         result.write(results)
         lines.append(f"results written to {results}")
+    if history is not None:
+        lines.append(_record(result, history, interrupted))
     return Conclusion(result, tuple(lines), gate, rejected)
 
 

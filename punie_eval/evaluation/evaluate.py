@@ -51,7 +51,12 @@ def session_metadata(
 ) -> dict[str, Any]:
     identity = responses.identity
     return run_metadata(
-        model={"path": identity.model_path, "name": identity.name, "hash": identity.content_hash},
+        model={
+            "path": identity.model_path,
+            "name": identity.name,
+            "hash": identity.content_hash,
+            "adapter": identity.extra.get("adapter"),
+        },
         backend=identity.backend,
         blas=identity.blas,
         decoding=decoding.as_dict(),
@@ -95,6 +100,7 @@ def evaluate(
     think: ThinkPolicy = "fail",
     repeats: int = 1,
     run_id: str | None = None,
+    history: Path | str | None = None,
 ) -> RunResult:
     """Generate (at most once per conversation) and score the suite's queries on ``target``.
 
@@ -104,7 +110,8 @@ def evaluate(
     scores a thinking model's answer after its leading ``<think>`` block (``"fail"``: a format failure).
     ``repeats`` K > 1 (with ``decoding.temperature`` > 0) asks every query K times: each record
     then holds K outcomes, and the summary reports pass rates, pass@k and pass^k. Processes that
-    share a ``run_id`` (pytest-xdist workers) generate once between them even without a cache.
+    share a ``run_id`` (pytest-xdist workers) generate once between them even without a cache;
+    ``history`` is a history database the run is appended to (None: not recorded).
     """
     decoding = sampling_decoding(decoding or Decoding(), repeats, target, progress or (lambda line: None))
     if not isinstance(suite, QuerySuite):
@@ -133,6 +140,10 @@ def evaluate(
     if responses.canary:
         metadata["canary_mismatches"] = list(responses.canary)
     result, _, _ = summarize(RunResult(metadata, records, scores=scores), suite, GatePolicy())
+    if history is not None:
+        from punie_eval.history.store import record_run
+
+        record_run(history, result)
     return result
 
 

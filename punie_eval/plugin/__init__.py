@@ -265,7 +265,7 @@ class RunReport:
         state, o = self.state, self.state.options
         state.conclusion = conclude(
             self._result(), o.suite, o.policy, results=o.results, baseline=o.baseline,
-            interrupted=exitstatus == pytest.ExitCode.INTERRUPTED,
+            interrupted=exitstatus == pytest.ExitCode.INTERRUPTED, history=o.history,
         )  # fmt: skip
         if not state.conclusion.passed and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED

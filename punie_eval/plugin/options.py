@@ -23,6 +23,7 @@ ENV_BATCH, INI_BATCH = "PUNIE_BATCH_SIZE", "punie_batch_size"
 ENV_TOOLS, INI_TOOLS = "PUNIE_TOOLS", "punie_tools"
 ENV_NAMES = (ENV_MODEL, ENV_QUERIES, ENV_PROMPT, ENV_ADAPTER, ENV_BATCH, ENV_TOOLS)
 INI_NAMES = (INI_MODEL, INI_QUERIES, INI_PROMPT, INI_ADAPTER, INI_BATCH, INI_TOOLS)
+ENV_HISTORY, INI_HISTORY = "PUNIE_HISTORY", "punie_history"  # where to record, not what to run: no opt-in
 OPT_IN = "PUNIE_EVALS"  # a conftest.py that sets PUNIE_EVALS = True opts its folder's runs in
 # Every option of the group with its default: a run that sets any of them opts in.
 DEFAULTS: dict[str, object] = {
@@ -33,6 +34,7 @@ DEFAULTS: dict[str, object] = {
     "floor": [], "baseline": None, "system_prompt": None, "chat_template_args": None, "think": "fail",
     "allow_partial": False, "snapshot_lineage": None, "temperature": "0", "top_p": "1", "seed": None, "repeats": "1",
     "batch_size": None, "canary": None, "canary_strict": False,
+    "history": None, "no_history": False,
 }  # fmt: skip
 
 
@@ -99,6 +101,12 @@ def add_options(parser: pytest.Parser) -> None:
     )
     add("--canary", metavar="N", help="mlx: prompts re-generated one at a time to check batching (default 3; 0: off)")
     add("--canary-strict", action="store_true", help="mlx: a canary mismatch aborts the run (default: a warning)")
+    add(
+        "--history",
+        metavar="PATH",
+        help=f"record the run in this SQLite history (env {ENV_HISTORY}; default .punie-history.sqlite by the cache)",
+    )
+    add("--no-history", action="store_true", help="do not record the run in the history")
     parser.addini(INI_MODEL, "default model directory (like --model)", default=None)
     parser.addini(INI_ADAPTER, "LoRA adapter folder (like --adapter)", default=None)
     parser.addini(
@@ -107,6 +115,7 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini(INI_QUERIES, "default query suite file (like --queries)", default=None)
     parser.addini(INI_BATCH, "mlx: sequences decoded at once, N or auto (like --batch-size)", default=None)
     parser.addini(INI_TOOLS, "tool registry folder (like --tools)", default=None)
+    parser.addini(INI_HISTORY, "run history database (like --history)", default=None)
 
 
 def run_seed(seed: str | None, temperature: str, uid: str | None) -> str | None:
@@ -155,4 +164,6 @@ def run_options(config: pytest.Config) -> opts.RunOptions:
             get("temperature"), get("top_p"), run_seed(get("seed"), get("temperature"), run_id(config)), get("repeats")
         ),
         generation=opts.Generation(batch, get("canary"), get("canary_strict")),
+        history=opts.resolve(get("history"), os.environ, ENV_HISTORY, config.getini(INI_HISTORY), INI_HISTORY),
+        no_history=get("no_history"),
     )

@@ -1,6 +1,6 @@
 """The results JSON of an evaluation run (format ``punie-eval-results/1``, docs/architecture.md).
 
-run_metadata(...)               model, backend, BLAS, decoding, versions, git commit, suite, timings
+run_metadata(...)               model, backend, BLAS, decoding, versions, git commit, suite, run uid, timings
 build_results(...)              the whole document
 write_results(path, doc)        atomic: a temporary file in the same folder, then os.replace
 read_results(path)              read and check the format; DataError names what is wrong
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import platform
 import subprocess
+import uuid
 from collections.abc import Iterable, Mapping
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -94,7 +95,12 @@ def run_metadata(
 ) -> dict[str, Any]:
     return _plain(
         {
-            "model": {"path": model.get("path"), "name": model.get("name"), "hash": model.get("hash")},
+            "model": {
+                "path": model.get("path"),
+                "name": model.get("name"),
+                "hash": model.get("hash"),
+                "adapter": model.get("adapter"),
+            },
             "backend": backend,
             "blas": blas,
             "decoding": dict(decoding),
@@ -113,6 +119,7 @@ def run_metadata(
                 },
             },
             "started_at": started_at,
+            "run_uid": uuid.uuid4().hex,  # tells apart two runs whose metadata and answers happen to match
             "timings": timings(generation_s, total_s, tokens, generated),
             "model_loads": model_loads,
         }
