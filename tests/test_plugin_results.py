@@ -50,7 +50,7 @@ def test_plugin_results_metadata(document: dict[str, object], pytester: pytest.P
     assert set(meta["versions"]) == {"python", "mlx", "mlx_lm", "punie_eval"}
     assert meta["suite"]["fingerprint"] == load_suite(pytester.path / "mini.json").fingerprint
     assert meta["model_loads"] == 0
-    assert set(meta["timings"]) == {"generation_s", "total_s"}
+    assert set(meta["timings"]) == {"generation_s", "total_s", "generated", "tokens", "tokens_per_s"}
     assert meta["scorer_version"] == SCORER_VERSION
     assert "git_commit" in meta
 
