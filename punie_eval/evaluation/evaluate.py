@@ -106,7 +106,7 @@ def evaluate(
 
     ``suite`` is a loaded suite or a suite file (None: the bundled 57-query suite);
     ``queries`` narrows the run to these ids; ``cache`` is a generation cache folder shared
-    with pytest runs (None: no cache); ``progress`` receives one line per batch; ``think="strip"``
+    with pytest runs (None: no cache); ``progress`` receives progress lines (None: silent); ``think="strip"``
     scores a thinking model's answer after its leading ``<think>`` block (``"fail"``: a format failure).
     ``repeats`` K > 1 (with ``decoding.temperature`` > 0) asks every query K times: each record
     then holds K outcomes, and the summary reports pass rates, pass@k and pass^k. Processes that
