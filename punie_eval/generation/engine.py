@@ -14,7 +14,8 @@ batching, caching and the order of a run cannot change what a repeat draws).
 
 Every xdist worker calls :func:`collect_responses` with the same queries. The first to take
 the lock generates everything and fills the cache; the others wait, then find every
-response in the cache and never load the model. Progress (progress.py): a line per phase, and a bar on a terminal or counts in a log.
+response in the cache and never load the model. Progress (progress.py): a line per phase,
+and a bar on a terminal or counts in a log.
 """
 
 from __future__ import annotations
