@@ -27,6 +27,11 @@ def default_queries_file() -> Path:
     return data_dir() / "queries.json"
 
 
+def heldout_queries_file() -> Path:
+    """The held-out suite: scored for acceptance, never tuned on, kept out of training data like the main suite."""
+    return data_dir() / "heldout" / "queries.json"
+
+
 def reference_model_dir() -> Path:
     return data_dir() / "reference-model"
 

@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 from punie_eval import jsontext
 from punie_eval.errors import QuerySuiteError, UsageError
 from punie_eval.jsonfile import entry_line, json_path, key_line, read_json, schema_message
-from punie_eval.paths import default_queries_file, format_schema
+from punie_eval.paths import default_queries_file, format_schema, heldout_queries_file
 from punie_eval.registry import ToolRegistry, load_registry
 from punie_eval.values import fraction
 
@@ -255,6 +255,11 @@ def load_suite(path: Path | None = None, registry: ToolRegistry | None = None) -
         fingerprint=hashlib.sha256(canonical.encode()).hexdigest(),
         registry=registry,
     )
+
+
+def guarded_suites() -> tuple[QuerySuite, QuerySuite]:
+    """The bundled suites no training prompt may leak: the main suite and the held-out suite."""
+    return load_suite(default_queries_file()), load_suite(heldout_queries_file())
 
 
 def with_system_prompt(suite: QuerySuite, prompt: str) -> QuerySuite:

@@ -169,3 +169,16 @@ def test_audit_prose_with_fence_or_tag_mention_is_no_malformed_call(tmp_path: Pa
     """A prose answer showing a JSON fence or naming <tool_call> breaks no calls contract."""
     audit = _audit(tmp_path, [_example(("user", "q"), ("assistant", content))])
     assert [v for v in audit.violations if v.contract in ("calls", "preambles")] == []
+
+
+@pytest.mark.parametrize(("queries", "code"), [(None, 1), ("queries.json", 0)])
+def test_audit_command_guards_the_heldout_suite_by_default(
+    tmp_path: Path, queries: str | None, code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --queries a copied held-out prompt is leakage; with --queries FILE only that suite counts."""
+    prompt = "Does src/punie/tools/ pass the linter?"  # ho_st_lint_tools
+    write_jsonl(tmp_path / "train.jsonl", [_example(("user", prompt), ("assistant", tool_call('ruff_check("src/")')))])
+    extra = ["--queries", str(data_dir() / queries)] if queries else []
+    main(["audit", str(tmp_path / "train.jsonl"), "--json", *extra])  # exit 1 either way: "sys" is not the prompt
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["contracts"]["leakage"] == code

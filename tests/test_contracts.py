@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 
 from punie_eval.jsonl import write_jsonl
 from punie_eval.paths import data_dir
-from punie_eval.queries import load_suite
+from punie_eval.queries import guarded_suites, load_suite
 from punie_eval.registry import load_registry
 from punie_eval.training.contracts import Violation, check_files
 from punie_eval.training.corpus import SYSTEM_PROMPT
@@ -23,7 +24,7 @@ CORPUS = data_dir() / "corpus"
 @cache
 def _corpus_violations(variant: str) -> tuple[Violation, ...]:
     suite = load_suite()
-    index = LeakIndex.of_suite(suite)
+    index = LeakIndex.of_suites(*guarded_suites())
     files = sorted((CORPUS / variant).glob("*.jsonl"))
     return tuple(check_files(files, load_registry(), system_prompt=suite.system_prompt, leak_index=index))
 
@@ -121,3 +122,30 @@ def test_contracts_find_train_valid_overlap(tmp_path: Path) -> None:
     assert [(v.contract, v.where.rsplit("/", 1)[1], v.detail) for v in found] == [
         ("duplicates", "valid.jsonl:1", "also in train (train/valid overlap)")
     ]
+
+
+@pytest.mark.parametrize(
+    ("query_id", "rewrite", "rule"),
+    [
+        ("ho_da_slots", str, "exact"),
+        ("ho_st_unit_tests", lambda p: f"Hello, could you please do this: {p.upper()} Many thanks!", "wrapped"),
+        ("ho_st_lookup_retry_policy", lambda p: p.replace("RetryPolicy", "BackoffTimer"), "template"),
+        ("da_protocol_vs_abc", str, "exact"),
+    ],
+    ids=["heldout-exact", "heldout-wrapped", "heldout-template", "main-exact"],
+)
+def test_contracts_report_a_training_prompt_copying_either_guarded_suite(
+    tmp_path: Path, query_id: str, rewrite: Callable[[str], str], rule: str
+) -> None:
+    """A training prompt copying a held-out (or main) query, verbatim or near, breaks the leakage contract."""
+    prompts = {q.id: q.prompt for suite in guarded_suites() for q in suite.queries}
+    write_jsonl(tmp_path / "train.jsonl", [_line(GOOD, user=rewrite(prompts[query_id]))])
+    index = LeakIndex.of_suites(*guarded_suites())
+    found = [
+        v.detail
+        for v in check_files([tmp_path / "train.jsonl"], load_registry(), system_prompt=SYSTEM_PROMPT, leak_index=index)
+        if v.contract == "leakage"
+    ]
+    assert len(found) == 1
+    assert found[0].startswith(f"{rule} match")
+    assert f"eval query {query_id}:" in found[0]

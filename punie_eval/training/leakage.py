@@ -98,6 +98,11 @@ class LeakIndex:
         """The index of a query suite's prompts."""
         return cls((q.id, q.prompt) for q in suite.queries)
 
+    @classmethod
+    def of_suites(cls, *suites: SuiteLike) -> LeakIndex:
+        """The index of several suites' prompts (a query in more than one of them counted once)."""
+        return cls(dict.fromkeys((q.id, q.prompt) for suite in suites for q in suite.queries))
+
     def check(self, prompt: str) -> Leak | None:
         norm = normalise(prompt)
         if (hit := self._exact.get(norm)) is not None:

@@ -10,8 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from punie_eval.jsonl import write_jsonl
-from punie_eval.paths import default_queries_file
-from punie_eval.queries import load_suite
+from punie_eval.queries import guarded_suites
 from punie_eval.registry import ToolRegistry, load_registry
 from punie_eval.training.corpus import builders, mixed
 from punie_eval.training.corpus.builders import Example
@@ -89,8 +88,8 @@ def _request(example: Example) -> str:
 
 
 def eval_leak_index() -> LeakIndex:
-    """The bundled eval queries: a generated request that leaks one of them is drawn again."""
-    return LeakIndex.of_suite(load_suite(default_queries_file()))
+    """The bundled eval queries, main and held-out: a generated request that leaks one of them is drawn again."""
+    return LeakIndex.of_suites(*guarded_suites())
 
 
 def generate(
