@@ -83,3 +83,16 @@ def test_sampling_under_xdist_generates_once(tmp_path: Path) -> None:
     assert doc["metadata"]["repeats"] == 2
     assert doc["summary"]["overall"]["n"] == 114
     assert all(len(q["repeats"]) == 2 for q in doc["queries"])
+
+
+def test_sampling_served_model_honours_each_request_seed(tmp_path: Path) -> None:
+    """Through a real mlx_lm.server: temperature, top_p and each repeat's own seed are sent, so two runs agree."""
+    from mlx_server import serve_mlx
+
+    with serve_mlx(reference_model_dir(), tmp_path) as url:
+        target = RunTarget.served(url, reference_model_dir(), concurrency=1)  # the server seeds one global RNG
+        first, second = _run(target, repeats=2), _run(target, repeats=2)
+    assert _texts(first) == _texts(second)
+    assert len({text for texts in _texts(first) for text in texts}) > len(QUERIES)  # the repeats are real draws
+    assert first.metadata["backend"] == "openai"
+    assert first.metadata["repeats"] == 2
