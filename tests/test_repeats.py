@@ -14,6 +14,7 @@ from punie_eval.errors import UsageError
 from punie_eval.evaluation.result import QueryRecord, RunResult
 from punie_eval.evaluation.target import Decoding, RunTarget, check_sampling
 from punie_eval.options import Generation, Sampling, Setting, build_options
+from punie_eval.paths import reference_model_dir
 from punie_eval.reporting.compare import IncomparableRunsError, Verdict, compare
 from punie_eval.reporting.repeats import pass_at_k, pass_hat_k, repeat_stats
 
@@ -127,15 +128,19 @@ def test_repeats_compare_refuses_different_repeats() -> None:
         compare(greedy, sampled)
 
 
-def test_repeats_need_sampling_and_a_model() -> None:
-    """--repeats > 1 needs --temperature > 0; a recording cannot be sampled."""
-    local = RunTarget("mlx", model=RunTarget.local(".").model)
+def test_repeats_need_sampling_and_a_model(tmp_path: Path) -> None:
+    """--repeats > 1 needs --temperature > 0; a recording cannot be sampled; sampling a model with repeats is fine."""
+    local = RunTarget.local(reference_model_dir())
     with pytest.raises(UsageError, match="--repeats 3 needs --temperature > 0"):
         check_sampling(local, Decoding(), 3)
-    replay = RunTarget.__new__(RunTarget)
-    object.__setattr__(replay, "backend", "replay")
+    check_sampling(local, Decoding(temperature=0.5), 3)
+    recording = tmp_path / "recorded.jsonl"
+    recording.write_text('{"id": "st_git_status", "responses": ["prose"]}\n', encoding="utf-8")
+    replay = RunTarget.replayed(recording)
     with pytest.raises(UsageError, match="a recording holds one answer per query"):
         check_sampling(replay, Decoding(temperature=0.5), 1)
+    with pytest.raises(UsageError, match="a recording holds one answer per query"):
+        check_sampling(replay, Decoding(temperature=0.5), 2)
 
 
 def _options(**changes: Any) -> Any:
