@@ -32,6 +32,15 @@ def heldout_queries_file() -> Path:
     return data_dir() / "heldout" / "queries.json"
 
 
+def heldout_system_prompt_file() -> Path:
+    """A one-sentence system prompt no training conversation uses: a build's robustness is measured under it."""
+    return data_dir() / "heldout" / "system-prompt.txt"
+
+
+def heldout_system_prompt() -> str:
+    return heldout_system_prompt_file().read_text(encoding="utf-8").strip()
+
+
 def reference_model_dir() -> Path:
     return data_dir() / "reference-model"
 

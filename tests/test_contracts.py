@@ -114,6 +114,31 @@ def test_contracts_catch_broken_line(tmp_path: Path, line: dict[str, Any], contr
     assert detail in found[0].detail
 
 
+def _under(prompt: str, user: str) -> dict[str, Any]:
+    line = _line(GOOD, user=user)
+    line["messages"][0]["content"] = prompt
+    return line
+
+
+@pytest.mark.parametrize(
+    ("prompts", "expected"),
+    [
+        (["You are a coding agent.", "Be brief."], ["train.jsonl:1"]),
+        (["You are a coding agent.", SYSTEM_PROMPT], []),
+        ([SYSTEM_PROMPT, SYSTEM_PROMPT], []),
+    ],
+    ids=["none-under-the-suite-prompt", "mixed-prompts", "all-under-the-suite-prompt"],
+)
+def test_contracts_system_prompt_needs_the_suite_prompt_in_the_file(
+    tmp_path: Path, prompts: list[str], expected: list[str]
+) -> None:
+    """Other system prompts beside the suite's are allowed; a file that never uses the suite's gets one violation."""
+    write_jsonl(tmp_path / "train.jsonl", [_under(p, f"Lint src/mod{i}/") for i, p in enumerate(prompts)])
+    found = list(check_files([tmp_path / "train.jsonl"], load_registry(), system_prompt=SYSTEM_PROMPT))
+    assert [v.where.rsplit("/", 1)[1] for v in found if v.contract == "system_prompt"] == expected
+    assert all("evaluated under" in v.detail for v in found if v.contract == "system_prompt")
+
+
 def test_contracts_find_train_valid_overlap(tmp_path: Path) -> None:
     """A valid example that is also in train breaks the duplicates contract in valid."""
     write_jsonl(tmp_path / "train.jsonl", [_line(GOOD)])

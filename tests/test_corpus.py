@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from punie_eval.jsonl import Record, load_chat
-from punie_eval.paths import data_dir
+from punie_eval.paths import data_dir, heldout_system_prompt
 from punie_eval.queries import load_suite
 from punie_eval.registry import load_registry
 from punie_eval.training import chatfacts
 from punie_eval.training.clean import clean_dir
-from punie_eval.training.corpus import SYSTEM_PROMPT, vocab
+from punie_eval.training.corpus import SYSTEM_PROMPT, system_prompts, vocab
 from punie_eval.training.corpus.requests import Intent
 from punie_eval.training.corpus.writer import N_TRAIN, write_mixed
 
@@ -55,6 +55,25 @@ def test_corpus_starts_every_example_with_the_suite_system_prompt(variant: str) 
     """The first message of every example is the eval suite's system prompt."""
     assert load_suite().system_prompt == SYSTEM_PROMPT
     assert {(r.messages[0]["role"], r.messages[0]["content"]) for r in _records(variant)} == {("system", SYSTEM_PROMPT)}
+
+
+def test_system_prompts_never_compose_the_foreign_prompt() -> None:
+    """The held-out foreign system prompt is not one the corpus can train under, nor a sentence of one."""
+    foreign = heldout_system_prompt()
+    assert foreign
+    assert foreign != SYSTEM_PROMPT
+    composed = system_prompts.compositions()
+    assert foreign not in composed
+    sentences = {s for prompt in composed for s in re.split(r"(?<=[.;])\s+", prompt)}
+    assert not any(part.strip() in sentences for part in re.split(r"[.;]", foreign) if part.strip())
+
+
+def test_system_prompt_draws_only_compositions() -> None:
+    """Every drawn prompt is one of ``compositions()``, and the draws cover many of them."""
+    rng = random.Random(0)
+    drawn = {system_prompts.system_prompt(rng) for _ in range(3000)}
+    assert drawn <= system_prompts.compositions()
+    assert len(drawn) > 150
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,8 @@
 Each broken contract is a ``Violation`` naming ``file:line`` and the field. Contracts:
 
     schema         the line is a chat example valid against data/formats/chat-example.json
-    system_prompt  the first message is the system prompt the eval suite asks under
+    system_prompt  the first message is a system prompt, and a file's examples include the one the
+                   eval suite asks under (other prompts beside it make a model robust to the user's)
     preambles      no text before the tool call of an assistant message
     announcements  no announce-then-stop turn ("I'll run the type checker." → nudge → call)
     tool_results   tool results are user turns wrapped once in <tool_response> (no tool role)
@@ -112,10 +113,8 @@ def message_violations(
     where: str, messages: Sequence[Mapping[str, str]], registry: ToolRegistry, system_prompt: str | None
 ) -> list[Violation]:
     out: list[Violation] = []
-    if system_prompt is not None and (
-        messages[0].get("role") != "system" or messages[0].get("content") != system_prompt
-    ):
-        out.append(Violation("system_prompt", where, "messages[0] must be the system prompt evaluated under"))
+    if system_prompt is not None and (messages[0].get("role") != "system" or not messages[0].get("content")):
+        out.append(Violation("system_prompt", where, "messages[0] must be a system prompt"))
     for i in chatfacts.announce_turns(messages):
         out.append(
             Violation(
@@ -220,4 +219,12 @@ def check_records(
                     )
     if records and _split(records[0].path) == "train":
         train_keys.update(seen)
+    if system_prompt is not None and records and not any(_asked_under(r, system_prompt) for r in records):
+        detail = f"no example is asked under the system prompt evaluated under: {system_prompt[:60]!r}"
+        out.append(Violation("system_prompt", records[0].where, detail))
     return out
+
+
+def _asked_under(record: Record, system_prompt: str) -> bool:
+    first = record.messages[0] if record.messages else {}
+    return first.get("role") == "system" and first.get("content") == system_prompt
