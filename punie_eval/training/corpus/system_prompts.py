@@ -2,15 +2,17 @@
 
 Users evaluate under their own system prompt, often a single sentence, so a model that has only
 seen the suite's prompt breaks under theirs (it was measured: "Show the current git status" →
-``<tool_call>\n<function`` and stop). Half the conversations use the suite's prompt (the one
-evaluated by default); the others a prompt composed from an identity sentence and zero to two
-instruction sentences, in the wordings below. ``data/heldout/system-prompt.txt`` is a prompt
+``<tool_call>\n<function`` and stop). ``system_prompt`` draws the suite's prompt (the one
+evaluated by default) half the time, otherwise one composed from an identity sentence and zero
+to two instruction sentences, in the wordings below. (The committed corpus predates it: every
+example there uses the suite's prompt.) ``data/heldout/system-prompt.txt`` is a prompt
 none of these compositions can produce (tests check it): the foreign prompt a build is measured
 under.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 
 from punie_eval.training.corpus import SYSTEM_PROMPT
@@ -52,6 +54,7 @@ STYLE_RULES = (
     "Be concise and accurate.",
     "Do not guess; check with the tools.",
 )
+RULES = (PROSE_RULES, TOOL_RULES, STYLE_RULES)
 
 
 def system_prompt(rng: random.Random) -> str:
@@ -59,7 +62,7 @@ def system_prompt(rng: random.Random) -> str:
     if rng.random() < SUITE_SHARE:
         return SYSTEM_PROMPT
     parts = [rng.choice(IDENTITIES)]
-    for pool in rng.sample((PROSE_RULES, TOOL_RULES, STYLE_RULES), rng.choice((0, 1, 1, 2))):
+    for pool in rng.sample(RULES, rng.choice((0, 1, 1, 2))):
         parts.append(rng.choice(pool))
     return " ".join(parts)
 
@@ -67,13 +70,7 @@ def system_prompt(rng: random.Random) -> str:
 def compositions() -> set[str]:
     """Every prompt ``system_prompt`` can return (for the tests that keep the foreign prompt foreign)."""
     out = {SYSTEM_PROMPT}
-    pools = (PROSE_RULES, TOOL_RULES, STYLE_RULES)
-    for identity in IDENTITIES:
-        out.add(identity)
-        for a, first in enumerate(pools):
-            for rule in first:
-                out.add(f"{identity} {rule}")
-                for b, second in enumerate(pools):
-                    if b != a:
-                        out.update(f"{identity} {rule} {other}" for other in second)
+    for k in (0, 1, 2):
+        for pools in itertools.permutations(RULES, k):
+            out.update(" ".join(parts) for parts in itertools.product(IDENTITIES, *pools))
     return out
