@@ -4,9 +4,11 @@
                                       [--report-only]
 
 Builds one reference-architecture model per (corpus, seed) with identical options, scores each
-with the 57-query suite and writes report.md, chart.svg, report.html and study.json to --out
-(atomically). Progress goes to stderr. With --work the models, results and logs are kept there
-and a rerun resumes; without it they go to a temporary folder that is removed at the end.
+on the 57-query main suite and on the held-out suite, and writes report.md, chart.svg,
+report.html and study.json to --out (atomically). Progress goes to stderr. With --work the
+models, results and logs are kept there and a rerun resumes (a model whose manifest and both
+results files are present is neither rebuilt nor loaded); without it they go to a temporary
+folder that is removed at the end.
 """
 
 from __future__ import annotations

@@ -1,16 +1,21 @@
-"""The study's pure parts on small hand-written results documents (no builds, no MLX)."""
+"""The study on small hand-written results documents; the one test that loads a model is marked slow."""
 
 from __future__ import annotations
 
+import json
+import runpy
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from results_builder import Q, results
+from results_builder import Q, results, write
 
+from punie_eval.paths import heldout_queries_file, reference_model_dir
 from punie_eval.reporting.stats import mcnemar_exact
 from punie_eval.study.analysis import (
+    ARMS,
     GATE_FAILED,
     Paired,
     Spread,
@@ -21,8 +26,11 @@ from punie_eval.study.analysis import (
     pooled,
     turn1_labels,
 )
-from punie_eval.study.report import spreads, svg_chart, write_report
-from punie_eval.study.run import Run
+from punie_eval.study.chart import svg_chart
+from punie_eval.study.report import spreads, write_report
+from punie_eval.study.run import SUITES, Run, StudyConfig, execute, results_file
+
+STUDY = Path(__file__).parents[1] / "scripts" / "study.py"
 
 
 def turn(label: str = "ok", gate: bool = True) -> dict[str, Any]:
@@ -139,15 +147,38 @@ def test_study_turn1_labels_only_first_turn() -> None:
     assert turn1_labels(document, "preamble_then_stop") == ["a"]
 
 
-def _runs(tmp_path: Path) -> list[Run]:
+MAIN_A = results([Q("d1", "direct_answers", True), Q("s1", "single_tool", True), Q("s2", "single_tool", False)])
+MAIN_B = results([Q("d1", "direct_answers", False), Q("s1", "single_tool", True), Q("s2", "single_tool", True)])
+
+
+# the held-out documents use other ids and categories than the main ones, so a mix-up shows
+def _heldout(*queries: Q, model: str) -> dict[str, Any]:
+    document = results(queries, model=model)
+    document["metadata"]["suite"].update(path="data/heldout/queries.json", name="heldout-2")
+    return document
+
+
+HELD_A = _heldout(Q("h1", "multi_turn", True), Q("h2", "multi_turn", False), model="a")
+HELD_B = _heldout(Q("h1", "multi_turn", False), Q("h2", "multi_turn", False), model="b")
+
+
+def _runs(tmp_path: Path, heldout: bool = True) -> list[Run]:
     """Two corpora x two seeds of full results documents (the promotion gate needs metadata)."""
-    a = results([Q("d1", "direct_answers", True), Q("s1", "single_tool", True), Q("s2", "single_tool", False)])
-    b = results([Q("d1", "direct_answers", False), Q("s1", "single_tool", True), Q("s2", "single_tool", True)])
+    plan = {"mixed": ((MAIN_A, HELD_A), (MAIN_B, HELD_B)), "clean": ((MAIN_B, HELD_B), (MAIN_B, HELD_A))}
     return [
-        Run(arm, seed, tmp_path / f"{arm}-{seed}", tmp_path / f"{arm}-{seed}.json", document=d)
-        for arm, docs in (("mixed", (a, b)), ("clean", (b, b)))
-        for seed, d in enumerate(docs)
+        Run(
+            arm,
+            seed,
+            tmp_path / f"{arm}-{seed}",
+            {suite: tmp_path / f"{arm}-{seed}.{suite}.json" for suite in SUITES},
+            documents={"main": main, **({"heldout": held} if heldout else {})},
+        )
+        for arm, docs in plan.items()
+        for seed, (main, held) in enumerate(docs)
     ]
+
+
+META = {"command": "x", "seeds": [0, 1], "wall_s": 1.0, "load": "-"}
 
 
 def test_study_svg_chart_one_bar_per_category_and_corpus(tmp_path: Path) -> None:
@@ -162,6 +193,107 @@ def test_study_write_report_replaces_folder(tmp_path: Path) -> None:
     out.mkdir()
     (out / "stale.txt").write_text("old", encoding="utf-8")
     audits: dict[str, Any] = {}
-    write_report(out, _runs(tmp_path), audits, {"command": "x", "seeds": [0, 1], "wall_s": 1.0, "load": "-"})
+    write_report(out, _runs(tmp_path), audits, META)
     assert sorted(p.name for p in out.iterdir()) == ["chart.svg", "report.html", "report.md", "study.json"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def _section(report: str, heading: str) -> str:
+    """The text of the ``## heading...`` section up to the next level-2 heading."""
+    start = report.index(f"## {heading}")
+    end = report.find("\n## ", start + 1)
+    return report[start : end if end != -1 else None]
+
+
+def test_study_report_main_then_heldout_each_with_tables_and_comparisons(tmp_path: Path) -> None:
+    """Each suite gets its own accuracy tables, diagnoses and paired comparisons, main first."""
+    out = tmp_path / "study"
+    write_report(out, _runs(tmp_path), {}, META)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert report.index("## Main suite") < report.index("## Held-out suite")
+    main, held = _section(report, "Main suite"), _section(report, "Held-out suite")
+    assert "`punie-57`, 3 queries" in main
+    assert "`heldout-2`, 2 queries" in held
+    assert "| single_tool | 2 |" in main
+    assert "multi_turn" not in main
+    assert "| multi_turn | 2 | 25% (0%-50%) | 25% (0%-50%) |" in held  # mixed: 1/2 then 0/2; clean: 0/2 then 1/2
+    for text in (main, held):
+        assert "### Wire diagnoses" in text
+        assert "#### (c) clean vs (a) mixed" in text
+    assert "![strict accuracy per category, main suite](chart.svg)" in main
+    assert "chart.svg" not in held
+
+
+def test_study_json_records_per_query_outcomes_of_both_suites(tmp_path: Path) -> None:
+    """study.json holds the aggregates of each suite and every run's per-query outcomes per suite."""
+    out = tmp_path / "study"
+    write_report(out, _runs(tmp_path), {}, META)
+    data = json.loads((out / "study.json").read_text(encoding="utf-8"))
+    assert data["format"] == "punie-study/2"
+    assert [row["category"] for row in data["suites"]["heldout"]["accuracy"]["mixed"]] == ["multi_turn", "overall"]
+    assert data["suites"]["main"]["comparisons"]["clean_vs_mixed"]["pooled"]["n"] == 6
+    assert data["suites"]["heldout"]["comparisons"]["clean_vs_mixed"]["pooled"]["n"] == 4
+    clean_s1 = next(r for r in data["runs"] if (r["arm"], r["seed"]) == ("clean", 1))
+    assert [(q["id"], q["strict"]) for q in clean_s1["results"]["heldout"]["queries"]] == [("h1", True), ("h2", False)]
+    assert [q["id"] for q in clean_s1["results"]["main"]["queries"]] == ["d1", "s1", "s2"]
+
+
+def test_study_report_without_heldout_results_says_so_in_one_line(tmp_path: Path) -> None:
+    """A work dir from before held-out scoring still reports; its held-out part is one line."""
+    out = tmp_path / "study"
+    write_report(out, _runs(tmp_path, heldout=False), {}, META)
+    held = _section((out / "report.md").read_text(encoding="utf-8"), "Held-out suite")
+    body = [line for line in held.splitlines()[1:] if line.strip()]
+    assert body == ["No heldout results in this work dir (a run from before it was scored)."]
+    assert json.loads((out / "study.json").read_text(encoding="utf-8"))["suites"]["heldout"] == {}
+
+
+def _small_files(work: Path, seeds: Sequence[int], suites: Sequence[str]) -> None:
+    """What a later session may restore: every manifest (the bundled model's, a real one) and results file."""
+    manifest = (reference_model_dir() / "manifest.json").read_text(encoding="utf-8")
+    for seed in seeds:
+        for arm in ARMS:
+            tag = f"{arm.name}-s{seed}"
+            (work / "models" / tag).mkdir(parents=True)
+            (work / "models" / tag / "manifest.json").write_text(manifest, encoding="utf-8")
+            (work / "results").mkdir(exist_ok=True)
+            for suite in suites:
+                write(work / "results", results_file(work, tag, suite).name, MAIN_A if suite == "main" else HELD_A)
+
+
+@pytest.mark.parametrize("report_only", [False, True], ids=["resume", "report-only"])
+def test_study_resumes_from_manifests_and_results_alone(tmp_path: Path, report_only: bool) -> None:
+    """With every manifest and results file present nothing is built, evaluated or snapshotted."""
+    work, out = tmp_path / "work", tmp_path / "out"
+    _small_files(work, (0, 1), SUITES)
+    before = sorted(p.relative_to(work) for p in work.rglob("*") if p.is_file())
+    main = runpy.run_path(str(STUDY))["main"]
+    argv = ["--work", str(work), "--out", str(out), "--seeds", "0", "1", *(["--report-only"] if report_only else [])]
+    assert main(argv) == 0
+    assert sorted(p.relative_to(work) for p in work.rglob("*") if p.is_file()) == before  # no weights, corpora, logs
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "models scored per suite: main 6 of 6, heldout 6 of 6" in report
+    assert "No corpus snapshots in the work dir" in report
+    assert "| multi_turn | 2 | 50% | 50% | 50% |" in _section(report, "Held-out suite")
+
+
+@pytest.mark.slow
+def test_study_adds_heldout_results_to_an_older_work_dir(tmp_path: Path) -> None:
+    """A work dir with main results only gets held-out results; main ones are kept, not re-evaluated."""
+    work = tmp_path / "work"
+    _small_files(work, (0,), ["main"])
+    for arm in ARMS:  # real weights: the bundled model stands in for every arm's build
+        shutil.copytree(reference_model_dir(), work / "models" / f"{arm.name}-s0", dirs_exist_ok=True)
+    main_before = {p.name: p.read_bytes() for p in (work / "results").iterdir()}
+    _, runs = execute(StudyConfig(work=work, seeds=(0,)), lambda line: None)
+    assert {p.name: p.read_bytes() for p in (work / "results").iterdir() if p.name in main_before} == main_before
+    assert not (work / "corpora").exists()
+    for run in runs:
+        assert run.documents["main"] == MAIN_A
+        held = json.loads(run.results["heldout"].read_text(encoding="utf-8"))
+        assert Path(held["metadata"]["suite"]["path"]).resolve() == heldout_queries_file().resolve()
+        assert run.documents["heldout"] == held
+        assert set(run.eval_s) == {"heldout"}
+        timing = json.loads((work / "timings" / f"{run.arm}-s0.json").read_text(encoding="utf-8"))
+        assert "eval_heldout_s" in timing
+        assert "eval_s" not in timing

@@ -6,15 +6,15 @@ Three corpora, one training recipe (the reference model's, unchanged), several s
     (b) preambles_removed  mixed after ``clean --only preambles`` (the seed's fix alone)
     (c) clean              data/corpus/clean (every kind of cleaning)
 
-Each model is scored by the 57-query suite (pytest, ``--results``). This module holds the
-pure part: aggregation of results documents into per-category spread over seeds, diagnosis
-counts per tool family, and paired outcomes for McNemar. Running the builds and evaluations
-is in ``study_run.py``; rendering (Markdown, SVG, HTML) in ``study_report.py``.
+Each model is scored on the 57-query main suite and on the held-out suite. This module holds
+the pure part: aggregation of one suite's results documents into per-category spread over
+seeds, diagnosis counts per tool family, and paired outcomes for McNemar. Running the builds
+and evaluations is in ``run.py``; rendering in ``report.py`` (Markdown, HTML) and ``chart.py``.
 
 Pooling over seeds: for arms X and Y, each (query, seed) is one pair — the query scored on
 the seed-s model of X and on the seed-s model of Y (same seed, same init and batch-order
 seed). The discordant counts b (pass→fail) and c (fail→pass) are summed over seeds and one
-exact McNemar test is run on the sums. This treats the 57 x seeds pairs as independent,
+exact McNemar test is run on the sums. This treats the queries x seeds pairs as independent,
 which they are not quite (the same query recurs in every seed), so the pooled p-value is
 optimistic; the per-seed tests are reported next to it.
 """
@@ -45,6 +45,7 @@ ARMS = (
     Arm("preambles_removed", "(b) mixed, preambles removed only"),
     Arm("clean", "(c) fully cleaned"),
 )
+SHORT = {"mixed": "(a) mixed", "preambles_removed": "(b) preambles removed", "clean": "(c) clean"}
 COMPARISONS = (("mixed", "preambles_removed"), ("preambles_removed", "clean"), ("mixed", "clean"))
 
 

@@ -1,7 +1,8 @@
-"""Render the study: Markdown tables, an SVG chart of strict accuracy per category, an HTML page.
+"""Render the study: per-suite Markdown tables, the main suite's SVG chart, an HTML page, study.json.
 
-Everything here is computed from the runs' results documents, manifests and the corpus audits;
-``write_report`` writes the output folder atomically (a sibling temporary folder, then a rename).
+Everything here is computed from the runs' results documents (one per suite), manifests and
+the corpus audits; ``write_report`` writes the output folder atomically (a sibling temporary
+folder, then a rename).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from punie_eval.study.analysis import (
     ARMS,
     COMPARISONS,
     GATE_FAILED,
+    SHORT,
     CategorySpread,
     Paired,
     category_spread,
@@ -29,11 +31,10 @@ from punie_eval.study.analysis import (
     pooled,
     turn1_labels,
 )
-from punie_eval.study.run import Run, recipe
+from punie_eval.study.chart import svg_chart
+from punie_eval.study.run import SUITES, Run, recipe
 
-FILLS = {"mixed": "#cf222e", "preambles_removed": "#bf8700", "clean": "#1a7f37"}
-LABEL = {a.name: a.label for a in ARMS}
-SHORT = {"mixed": "(a) mixed", "preambles_removed": "(b) preambles removed", "clean": "(c) clean"}
+TITLES = {"main": "Main suite", "heldout": "Held-out suite (scored, never tuned on)"}
 
 
 def _spread(s: Any) -> str:
@@ -42,16 +43,17 @@ def _spread(s: Any) -> str:
     return f"{pct(s.mean, 0)} ({pct(s.low, 0)}-{pct(s.high, 0)})"
 
 
-def by_arm(runs: Sequence[Run]) -> dict[str, dict[int, dict[str, Any]]]:
+def by_arm(runs: Sequence[Run], suite: str = "main") -> dict[str, dict[int, dict[str, Any]]]:
+    """``{arm: {seed: results document}}`` of one suite (runs without that suite's results left out)."""
     out: dict[str, dict[int, dict[str, Any]]] = {a.name: {} for a in ARMS}
     for run in runs:
-        if run.document:
-            out[run.arm][run.seed] = run.document
+        if suite in run.documents:
+            out[run.arm][run.seed] = run.documents[suite]
     return out
 
 
-def spreads(runs: Sequence[Run]) -> dict[str, list[CategorySpread]]:
-    return {arm: category_spread([d[s] for s in sorted(d)]) for arm, d in by_arm(runs).items() if d}
+def spreads(runs: Sequence[Run], suite: str = "main") -> dict[str, list[CategorySpread]]:
+    return {arm: category_spread([d[s] for s in sorted(d)]) for arm, d in by_arm(runs, suite).items() if d}
 
 
 def accuracy_table(sp: Mapping[str, list[CategorySpread]], key: str) -> list[str]:
@@ -64,8 +66,12 @@ def accuracy_table(sp: Mapping[str, list[CategorySpread]], key: str) -> list[str
     return lines
 
 
-def diagnosis_table(runs: Sequence[Run]) -> list[str]:
-    per_arm = {arm: diagnosis_counts(d[s] for s in sorted(d)) for arm, d in by_arm(runs).items() if d}
+def diagnoses(runs: Sequence[Run], suite: str) -> dict[str, dict[str, Any]]:
+    return {arm: diagnosis_counts(d[s] for s in sorted(d)) for arm, d in by_arm(runs, suite).items() if d}
+
+
+def diagnosis_table(runs: Sequence[Run], suite: str = "main") -> list[str]:
+    per_arm = diagnoses(runs, suite)
     labels = ["ok", *PRECEDENCE, GATE_FAILED]
     used = [lb for lb in labels if any(c[lb] for counts in per_arm.values() for c in counts.values())]
     lines = ["| corpus | family | turns | " + " | ".join(used) + " |", "|---|---|---|" + "---|" * len(used)]
@@ -80,8 +86,8 @@ def _paired_row(name: str, p: Paired) -> str:
     return f"| {name} | {p.n} | {p.both_pass} | {p.both_fail} | {p.b} | {p.c} | {p.p_exact:.3g} | {p.p_midp:.3g} |"
 
 
-def comparison_section(runs: Sequence[Run]) -> tuple[list[str], dict[str, Any]]:
-    arms = by_arm(runs)
+def comparison_section(runs: Sequence[Run], suite: str = "main") -> tuple[list[str], dict[str, Any]]:
+    arms = by_arm(runs, suite)
     lines: list[str] = []
     data: dict[str, Any] = {}
     for base, cand in COMPARISONS:
@@ -89,7 +95,7 @@ def comparison_section(runs: Sequence[Run]) -> tuple[list[str], dict[str, Any]]:
             continue
         per_seed, total = pooled(arms[base], arms[cand])
         lines += [
-            f"### {SHORT[cand]} vs {SHORT[base]}",
+            f"#### {SHORT[cand]} vs {SHORT[base]}",
             "",
             "| seed | pairs | both pass | both fail | b pass→fail | c fail→pass | McNemar exact p | mid-p |",
             "|---|---|---|---|---|---|---|---|",
@@ -146,7 +152,7 @@ def audit_table(audits: Mapping[str, Mapping[str, Any]]) -> list[str]:
 def builds_table(runs: Sequence[Run]) -> list[str]:
     lines = [
         "| model | corpus train sha256 | vocab | max_seq_length | examples | final loss | train s (s/it) | build s "
-        "| eval s | held-out same_tools |",
+        "| eval s (" + " / ".join(SUITES) + ") | held-out same_tools |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
@@ -156,7 +162,7 @@ def builds_table(runs: Sequence[Run]) -> list[str]:
             continue
         t = m["training"]
         build_s = f"{r.build_s:.0f}" if r.build_s is not None else "-"
-        eval_s = f"{r.eval_s:.0f}" if r.eval_s is not None else "-"
+        eval_s = " / ".join(f"{r.eval_s[k]:.0f}" if k in r.eval_s else "-" for k in SUITES)
         lines.append(
             f"| {r.arm}-s{r.seed} | {m['corpus']['train_sha256'][:12]} | "
             f"{m['vocab_size']} | {t['max_seq_length']} | {t['examples']} | {t['final_loss']} | "
@@ -165,87 +171,81 @@ def builds_table(runs: Sequence[Run]) -> list[str]:
     return lines
 
 
-def svg_chart(sp: Mapping[str, list[CategorySpread]]) -> str:
-    """Grouped bars: mean strict accuracy per category and arm, min-max over seeds as whiskers."""
-    arms = [a.name for a in ARMS if a.name in sp]
-    rows = sp[arms[0]]
-    left, top, plot_h, bar_w, gap = 48, 52, 240, 26, 4
-    slot = max(120.0, len(arms) * (bar_w + gap) + 30)
-    width = left + slot * len(rows) + 16
-    height = top + plot_h + 56
-
-    def y(v: float) -> float:
-        return top + plot_h * (1 - v)
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height}" width="{width:.0f}" '
-        f'height="{height}" role="img" '
-        f'aria-label="strict accuracy per category and corpus, mean and min-max over seeds" '
-        f'font-family="system-ui,sans-serif">',
-        f'<rect width="{width:.0f}" height="{height}" fill="#ffffff"/>',
+def suite_section(runs: Sequence[Run], suite: str) -> tuple[list[str], dict[str, Any]]:
+    """One suite's accuracy tables, diagnoses and paired comparisons; one line when no run has its results."""
+    done = [r for r in runs if suite in r.documents]
+    if not done:
+        return [
+            f"## {TITLES[suite]}",
+            "",
+            f"No {suite} results in this work dir (a run from before it was scored).",
+            "",
+        ], {}
+    missing = [f"{r.arm}-s{r.seed}" for r in runs if suite not in r.documents]
+    sp = spreads(runs, suite)
+    name = done[0].documents[suite].get("metadata", {}).get("suite", {}).get("name", suite)
+    n = len(done[0].documents[suite].get("queries", []))
+    lines = [
+        f"## {TITLES[suite]}: `{name}`, {n} queries",
+        "",
+        f"Models scored: {len(done)} of {len(runs)}"
+        + (f" (**PARTIAL**: missing {', '.join(missing)})" if missing else ""),
+        "",
+        "### Strict accuracy, mean (min-max) over seeds",
+        "",
+        *accuracy_table(sp, "strict"),
+        "",
+        "### Soft accuracy (gate layer only), mean (min-max) over seeds",
+        "",
+        *accuracy_table(sp, "soft"),
+        "",
+        *(["![strict accuracy per category, main suite](chart.svg)", ""] if suite == "main" else []),
+        "### Wire diagnoses per tool family (all turns, summed over seeds)",
+        "",
+        f"`{GATE_FAILED}`: turns whose gate layer failed (no call where one was expected, or a call where prose was).",
+        "A query spanning two families counts in each.",
+        "",
+        *diagnosis_table(runs, suite),
+        "",
+        "Queries whose turn 1 was diagnosed `preamble_then_stop` / `preamble` (per run):",
+        "",
     ]
-    for tick in range(0, 101, 20):
-        ty = y(tick / 100)
-        parts.append(f'<line x1="{left}" y1="{ty:.1f}" x2="{width - 16:.1f}" y2="{ty:.1f}" stroke="#eaeef2"/>')
-        parts.append(
-            f'<text x="{left - 6}" y="{ty + 4:.1f}" font-size="11" text-anchor="end" fill="#57606a">{tick}%</text>'
-        )
-    for i, arm in enumerate(arms):
-        lx = left + i * 230
-        parts.append(f'<rect x="{lx}" y="10" width="12" height="12" fill="{FILLS[arm]}"/>')
-        parts.append(f'<text x="{lx + 18}" y="20" font-size="12">{escape(SHORT[arm])}</text>')
-    parts.append(
-        f'<text x="{left}" y="37" font-size="11" fill="#57606a">bar: mean strict; whisker: min-max over seeds</text>'
-    )
-    for i, row in enumerate(rows):
-        x0 = left + slot * i + (slot - len(arms) * (bar_w + gap) + gap) / 2
-        if row.name == "overall":
-            sep = left + slot * i
-            parts.append(f'<line x1="{sep:.1f}" y1="{top}" x2="{sep:.1f}" y2="{top + plot_h}" stroke="#afb8c1"/>')
-        for j, arm in enumerate(arms):
-            s = sp[arm][i].strict
-            bx = x0 + j * (bar_w + gap)
-            cx = bx + bar_w / 2
-            tip = f"{row.name} {SHORT[arm]}: mean {pct(s.mean, 0)}, min {pct(s.low, 0)}, max {pct(s.high, 0)}"
-            parts.append(
-                f'<rect x="{bx:.1f}" y="{y(s.mean):.1f}" width="{bar_w}" height="{plot_h * s.mean:.1f}" '
-                f'fill="{FILLS[arm]}"><title>{escape(tip)}</title></rect>'
-            )
-            parts.append(
-                f'<path d="M{cx:.1f} {y(s.low):.1f}V{y(s.high):.1f}M{cx - 5:.1f} {y(s.low):.1f}h10'
-                f'M{cx - 5:.1f} {y(s.high):.1f}h10" stroke="#1f2328" stroke-width="1.5" fill="none"/>'
-            )
-            parts.append(
-                f'<text x="{cx:.1f}" y="{top + plot_h + 13}" font-size="9" text-anchor="middle" '
-                f'fill="#57606a">{100 * s.mean:.0f}</text>'
-            )
-        weight = ' font-weight="600"' if row.name == "overall" else ""
-        parts.append(
-            f'<text x="{left + slot * i + slot / 2:.1f}" y="{top + plot_h + 32}" font-size="12" '
-            f'text-anchor="middle"{weight}>{escape(row.name)}</text>'
-        )
-        parts.append(
-            f'<text x="{left + slot * i + slot / 2:.1f}" y="{top + plot_h + 47}" font-size="11" '
-            f'text-anchor="middle" fill="#57606a">n={row.n}</text>'
-        )
-    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 16:.1f}" y2="{top + plot_h}" stroke="#57606a"/>')
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
+    for r in done:
+        pts = turn1_labels(r.documents[suite], "preamble_then_stop")
+        pre = turn1_labels(r.documents[suite], "preamble")
+        lines.append(f"- {r.arm}-s{r.seed}: preamble_then_stop {len(pts)} {pts}; preamble {len(pre)} {pre}")
+    comp_lines, comp_data = comparison_section(runs, suite)
+    lines += [
+        "",
+        "### Paired comparisons (strict outcomes, paired by query id within a seed)",
+        "",
+        "Pooled row: the discordant counts b and c summed over seeds, one exact McNemar test on the sums "
+        f"(pairs = {n} queries x seeds, treated as independent although each query recurs per seed).",
+        "",
+        *comp_lines,
+    ]
+    data = {
+        "missing": missing,
+        "accuracy": {
+            arm: [{"category": c.name, "n": c.n, "strict": c.strict.__dict__, "soft": c.soft.__dict__} for c in rows]
+            for arm, rows in sp.items()
+        },
+        "diagnoses": {arm: {f: dict(c) for f, c in counts.items()} for arm, counts in diagnoses(runs, suite).items()},
+        "comparisons": comp_data,
+    }
+    return lines, data
 
 
 def markdown(
     runs: Sequence[Run], audits: Mapping[str, Mapping[str, Any]], meta: Mapping[str, Any]
 ) -> tuple[str, dict[str, Any]]:
-    sp = spreads(runs)
-    missing = [f"{r.arm}-s{r.seed}" for r in runs if not r.document]
     recipes = {json.dumps(recipe(r.manifest), sort_keys=True) for r in runs if r.manifest}
     lines = [
         "# Preamble study: generated figures",
         "",
         f"Command: `{meta['command']}`  ",
-        f"Seeds: {', '.join(map(str, meta['seeds']))}; "
-        f"models evaluated: {sum(1 for r in runs if r.document)} of {len(runs)}"
-        + (f" (**PARTIAL**: missing {', '.join(missing)})" if missing else ""),
+        f"Seeds: {', '.join(map(str, meta['seeds']))}; models scored per suite: "
+        + ", ".join(f"{suite} {sum(1 for r in runs if suite in r.documents)} of {len(runs)}" for suite in SUITES),
         f"Wall time of this invocation: {meta['wall_s']:.0f}s"
         + (" (--report-only: no builds in it)" if meta.get("report_only") else "")
         + f"; builds + evaluations measured by the study: {_measured(runs)}; "
@@ -256,40 +256,18 @@ def markdown(
         + (f" — `{next(iter(recipes))}`" if len(recipes) == 1 else ""),
         "",
     ]
-    if sp:
-        lines += ["## Strict accuracy, mean (min-max) over seeds", "", *accuracy_table(sp, "strict"), ""]
-        lines += ["## Soft accuracy (gate layer only), mean (min-max) over seeds", "", *accuracy_table(sp, "soft"), ""]
-        lines += [
-            "![strict accuracy per category](chart.svg)",
-            "",
-            "## Wire diagnoses per tool family (all turns, summed over seeds)",
-            "",
-            f"`{GATE_FAILED}`: turns whose gate layer failed "
-            "(no call where one was expected, or a call where prose was).",
-            "A query spanning two families counts in each.",
-            "",
-            *diagnosis_table(runs),
-            "",
-            "Queries whose turn 1 was diagnosed `preamble_then_stop` / `preamble` (per run):",
-            "",
-        ]
-        for r in runs:
-            if r.document:
-                pts = turn1_labels(r.document, "preamble_then_stop")
-                pre = turn1_labels(r.document, "preamble")
-                lines.append(f"- {r.arm}-s{r.seed}: preamble_then_stop {len(pts)} {pts}; preamble {len(pre)} {pre}")
-        lines.append("")
-    comp_lines, comp_data = comparison_section(runs)
+    suites: dict[str, Any] = {}
+    for suite in SUITES:
+        section, suites[suite] = suite_section(runs, suite)
+        lines += section
     lines += [
-        "## Paired comparisons (strict outcomes, paired by query id within a seed)",
-        "",
-        "Pooled row: the discordant counts b and c summed over seeds, one exact McNemar test on the sums "
-        "(pairs = 57 queries x seeds, treated as independent although each query recurs per seed).",
-        "",
-        *comp_lines,
         "## Corpus audits (`punie-eval audit DIR --json`)",
         "",
-        *audit_table(audits),
+        *(
+            audit_table(audits)
+            if audits
+            else ["No corpus snapshots in the work dir (resumed from manifests and results)."]
+        ),
         "",
         "## Builds",
         "",
@@ -297,20 +275,10 @@ def markdown(
         "",
     ]
     data = {
-        "format": "punie-study/1",
+        "format": "punie-study/2",
         "meta": dict(meta),
-        "missing": missing,
         "recipes": sorted(recipes),
-        "accuracy": {
-            arm: [{"category": c.name, "n": c.n, "strict": c.strict.__dict__, "soft": c.soft.__dict__} for c in rows]
-            for arm, rows in sp.items()
-        },
-        "diagnoses": {
-            arm: {f: dict(c) for f, c in diagnosis_counts(d[s] for s in sorted(d)).items()}
-            for arm, d in by_arm(runs).items()
-            if d
-        },
-        "comparisons": comp_data,
+        "suites": suites,  # suite name -> missing, accuracy, diagnoses, comparisons ({} when never scored)
         "audits": audits,
         "runs": [_run_record(r) for r in runs],
     }
@@ -319,33 +287,40 @@ def markdown(
 
 def _measured(runs: Sequence[Run]) -> str:
     build = sum(r.build_s or 0.0 for r in runs)
-    evals = sum(r.eval_s or 0.0 for r in runs)
+    evals = sum(sum(r.eval_s.values()) for r in runs)
     return f"{build + evals:.0f}s ({build:.0f}s building, {evals:.0f}s evaluating)"
 
 
+def _outcomes(document: Mapping[str, Any]) -> dict[str, Any]:
+    """One results document in brief: model hash, overall summary and every query's outcome."""
+    return {
+        "model_hash": document.get("metadata", {}).get("model", {}).get("hash"),
+        "suite": document.get("metadata", {}).get("suite"),
+        "summary": document.get("summary", {}).get("overall"),
+        "queries": [
+            {
+                "id": q["id"],
+                "category": q["category"],
+                "soft": q["soft"],
+                "strict": q["strict"],
+                "labels": [(t.get("diagnosis") or {}).get("label") for t in q["turns"]],
+                "failure": q["failure"],
+                "turn1": q["turns"][0]["response"][:240] if q["turns"] else "",
+            }
+            for q in document.get("queries", [])
+        ],
+    }
+
+
 def _run_record(r: Run) -> dict[str, Any]:
-    queries = [
-        {
-            "id": q["id"],
-            "category": q["category"],
-            "soft": q["soft"],
-            "strict": q["strict"],
-            "labels": [(t.get("diagnosis") or {}).get("label") for t in q["turns"]],
-            "failure": q["failure"],
-            "turn1": q["turns"][0]["response"][:240] if q["turns"] else "",
-        }
-        for q in r.document.get("queries", [])
-    ]
     return {
         "arm": r.arm,
         "seed": r.seed,
         "build_s": r.build_s,
         "eval_s": r.eval_s,
-        "model_hash": r.document.get("metadata", {}).get("model", {}).get("hash"),
         "manifest_training": r.manifest.get("training"),
         "held_out": r.manifest.get("held_out"),
-        "summary": r.document.get("summary", {}).get("overall"),
-        "queries": queries,
+        "results": {suite: _outcomes(r.documents[suite]) for suite in SUITES if suite in r.documents},
     }
 
 
@@ -364,7 +339,7 @@ def write_report(
 ) -> None:
     """Write report.md, chart.svg, report.html and study.json into ``out`` atomically."""
     body, data = markdown(runs, audits, meta)
-    sp = spreads(runs)
+    sp = spreads(runs, "main")  # the chart shows the main suite; the held-out one is in the tables
     chart = svg_chart(sp) if sp else ""
     out.parent.mkdir(parents=True, exist_ok=True)
     staged = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))

@@ -1,10 +1,11 @@
-"""Run the study: prepare the three corpora, build and evaluate one model per (arm, seed).
+"""Run the study: prepare the three corpora, build one model per (arm, seed), score it on each suite.
 
 Every model is built by the project's own command (``punie-eval build-reference-model``) with
-the same options (size, iterations, seed); only ``--corpus`` differs. Each model is scored by
-the pytest suite in a subprocess (``evals/test_queries.py --results``, generation cache inside
-the work dir). A model or results file already present in the work dir is reused, so an
-interrupted study resumes with ``--work DIR``.
+the same options (size, iterations, seed); only ``--corpus`` differs. Each model is scored in
+this process on the main suite and on the held-out suite (gated, generation cache inside the
+work dir). A manifest or results file already present in the work dir is reused, so an
+interrupted study resumes with ``--work DIR``; when every manifest and results file is there,
+nothing reads the weights or the corpora.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from punie_eval.paths import data_dir
+from punie_eval.paths import data_dir, default_queries_file, heldout_queries_file
 from punie_eval.registry import load_registry
 from punie_eval.study.analysis import ARMS
 from punie_eval.training.audit import audit_files, expand
@@ -31,6 +32,9 @@ REPO = Path(__file__).resolve().parents[1]
 Log = Callable[[str], None]
 # manifest["training"] keys that follow from the corpus, not from the recipe
 PER_CORPUS_KEYS = frozenset({"examples", "tokens", "final_loss", "seconds", "seconds_per_iter", "max_seq_length"})
+# suite name -> its file; main first (the report's order). Main results keep the pre-held-out
+# file name so older work dirs resume.
+SUITES: dict[str, Callable[[], Path]] = {"main": default_queries_file, "heldout": heldout_queries_file}
 
 
 @dataclass(frozen=True)
@@ -47,11 +51,21 @@ class Run:
     arm: str
     seed: int
     model: Path
-    results: Path
+    results: dict[str, Path]  # suite name -> results file
     build_s: float | None = None  # wall time measured by this study (None: reused)
-    eval_s: float | None = None
+    eval_s: dict[str, float] = field(default_factory=dict)  # suite name -> seconds (absent: not measured)
     manifest: dict[str, Any] = field(default_factory=dict)
-    document: dict[str, Any] = field(default_factory=dict)
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)  # suite name -> results document
+
+
+def results_file(work: Path, tag: str, suite: str) -> Path:
+    """``results/{tag}.json`` for the main suite, ``results/{tag}.{suite}.json`` for the others."""
+    return work / "results" / (f"{tag}.json" if suite == "main" else f"{tag}.{suite}.json")
+
+
+def _eval_key(suite: str) -> str:
+    """Timing-file key of a suite's evaluation (``eval_s`` for main, as before held-out scoring)."""
+    return "eval_s" if suite == "main" else f"eval_{suite}_s"
 
 
 def corpus_dirs(work: Path) -> dict[str, Path]:
@@ -77,17 +91,22 @@ def prepare_corpora(work: Path, log: Log) -> dict[str, Path]:
     return dirs
 
 
+def present(dirs: dict[str, Path]) -> dict[str, Path]:
+    """The corpora the work dir holds: a resume from manifests and results alone may have none."""
+    return {arm: path for arm, path in dirs.items() if (path / "train.jsonl").is_file()}
+
+
 def corpus_hashes(dirs: dict[str, Path]) -> dict[str, dict[str, str]]:
     return {
         arm: {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(path.glob("*.jsonl"))}
-        for arm, path in dirs.items()
+        for arm, path in present(dirs).items()
     }
 
 
 def audit_corpora(dirs: dict[str, Path]) -> dict[str, dict[str, Any]]:
     registry = load_registry()
     out = {}
-    for arm, path in dirs.items():
+    for arm, path in present(dirs).items():
         data = audit_files(expand([path]), registry).to_json()
         data.pop("violations", None)
         out[arm] = data
@@ -107,61 +126,76 @@ def build_command(config: StudyConfig, corpus: Path, seed: int, out: Path) -> li
     return cmd + (["--iters", str(config.iters)] if config.iters is not None else [])
 
 
-def evaluate_model(model: Path, results: Path, cache: Path) -> str:
-    """Score one model on the bundled suite in this process (gated) and write its results file."""
+def evaluate_model(model: Path, results: Path, cache: Path, suite_file: Path) -> str:
+    """Score one model on one suite in this process (gated) and write its results file."""
+    # imported here: loading MLX is only needed when something is evaluated
     from punie_eval.evaluation.conclude import GatePolicy, conclude
     from punie_eval.evaluation.evaluate import evaluate
     from punie_eval.evaluation.target import RunTarget
     from punie_eval.queries import load_suite
 
-    suite = load_suite()
+    suite = load_suite(suite_file)
     result = evaluate(suite, RunTarget.local(model), cache=cache, progress=None)
     conclusion = conclude(result, suite, GatePolicy(enabled=True), results=results)
     return conclusion.gate.describe() if conclusion.gate is not None else "not gated"
 
 
 def execute(config: StudyConfig, log: Log) -> tuple[dict[str, Path], list[Run]]:
-    """Build and evaluate every (arm, seed) not yet in the work dir, seed by seed."""
+    """Build and evaluate every (arm, seed) and suite not yet in the work dir, seed by seed."""
     work = config.work
     (work / "logs").mkdir(parents=True, exist_ok=True)
-    dirs = prepare_corpora(work, log) if not config.report_only else corpus_dirs(work)
+    dirs = corpus_dirs(work)
+    prepared = False  # corpora are snapshotted only when a build needs them
     runs: list[Run] = []
     total = len(config.seeds) * len(ARMS)
     for seed in config.seeds:
         for arm in ARMS:
             tag = f"{arm.name}-s{seed}"
-            run = Run(arm.name, seed, work / "models" / tag, work / "results" / f"{tag}.json")
+            run = Run(arm.name, seed, work / "models" / tag, {s: results_file(work, tag, s) for s in SUITES})
             runs.append(run)
             step = f"[{len(runs)}/{total}] {tag}"
             manifest_file = run.model / "manifest.json"
             if not manifest_file.exists() and not config.report_only:
-                log(f"{step}: build (corpus {dirs[arm.name]}) ...")
-                rc, run.build_s = _run(
-                    build_command(config, dirs[arm.name], seed, run.model), work / "logs" / f"build-{tag}.log"
-                )
-                if rc != 0:
-                    raise RuntimeError(f"build of {tag} failed (exit {rc}); see {work / 'logs' / f'build-{tag}.log'}")
-                log(f"{step}: built in {run.build_s:.0f}s (load {machine_load()})")
-                _save_timing(work, tag, "build_s", run.build_s)
+                if not prepared:
+                    dirs, prepared = prepare_corpora(work, log), True
+                _build(config, run, dirs[arm.name], log, step)
             if manifest_file.exists():
                 run.manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-            if not run.results.exists() and run.manifest and not config.report_only:
-                run.results.parent.mkdir(parents=True, exist_ok=True)
-                started = time.perf_counter()
-                verdict = evaluate_model(run.model, run.results, work / "cache")
-                run.eval_s = time.perf_counter() - started
-                log(f"{step}: evaluated in {run.eval_s:.0f}s, gate {verdict}")
-                _save_timing(work, tag, "eval_s", run.eval_s)
-            timing = _load_timing(work, tag)
+            for suite, results in run.results.items():
+                if not results.exists() and run.manifest and not config.report_only:
+                    _evaluate(work, run, suite, log, step)
+            timing = _load_timing(work, tag)  # this invocation's measurements and earlier ones
             run.build_s = timing.get("build_s", run.build_s)
-            run.eval_s = timing.get("eval_s", run.eval_s)
-            if run.results.exists():
-                run.document = json.loads(run.results.read_text(encoding="utf-8"))
-                o = run.document["summary"]["overall"]
-                log(f"{step}: strict {o['strict']}/{o['n']}, soft {o['soft']}/{o['n']}")
-            else:
-                log(f"{step}: missing (not built or not evaluated)")
+            for suite, results in run.results.items():
+                if _eval_key(suite) in timing:
+                    run.eval_s[suite] = timing[_eval_key(suite)]
+                if results.exists():
+                    run.documents[suite] = json.loads(results.read_text(encoding="utf-8"))
+                    o = run.documents[suite]["summary"]["overall"]
+                    log(f"{step} {suite}: strict {o['strict']}/{o['n']}, soft {o['soft']}/{o['n']}")
+                else:
+                    log(f"{step} {suite}: missing (not built or not evaluated)")
     return dirs, runs
+
+
+def _build(config: StudyConfig, run: Run, corpus: Path, log: Log, step: str) -> None:
+    tag = run.model.name
+    log_file = config.work / "logs" / f"build-{tag}.log"
+    log(f"{step}: build (corpus {corpus}) ...")
+    rc, run.build_s = _run(build_command(config, corpus, run.seed, run.model), log_file)
+    if rc != 0:
+        raise RuntimeError(f"build of {tag} failed (exit {rc}); see {log_file}")
+    log(f"{step}: built in {run.build_s:.0f}s (load {machine_load()})")
+    _save_timing(config.work, tag, "build_s", run.build_s)
+
+
+def _evaluate(work: Path, run: Run, suite: str, log: Log, step: str) -> None:
+    run.results[suite].parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    verdict = evaluate_model(run.model, run.results[suite], work / "cache", SUITES[suite]())
+    seconds = time.perf_counter() - started
+    log(f"{step} {suite}: evaluated in {seconds:.0f}s, gate {verdict}")
+    _save_timing(work, run.model.name, _eval_key(suite), seconds)
 
 
 def _timing_file(work: Path, tag: str) -> Path:
