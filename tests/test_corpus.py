@@ -15,7 +15,7 @@ from punie_eval.queries import load_suite
 from punie_eval.registry import load_registry
 from punie_eval.training import chatfacts
 from punie_eval.training.clean import clean_dir
-from punie_eval.training.corpus import SYSTEM_PROMPT, system_prompts, vocab
+from punie_eval.training.corpus import SYSTEM_PROMPT, system_prompts, vocab, wording
 from punie_eval.training.corpus.requests import Intent
 from punie_eval.training.corpus.writer import N_TRAIN, write_mixed
 
@@ -131,7 +131,7 @@ def test_corpus_vocab_helpers(text: str, expected: str) -> None:
         assert vocab.py_str(text) == expected
         assert eval(expected) == text  # a literal of the same text
     else:
-        wrapped = vocab.polite(random.Random(3), text)
+        wrapped = wording.polite(random.Random(3), text)
         assert text[1:] in wrapped
 
 

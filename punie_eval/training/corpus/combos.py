@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from punie_eval.training.corpus.requests import Intent, fill, lsp
-from punie_eval.training.corpus.vocab import Slots, lower_first
+from punie_eval.training.corpus.vocab import Slots
+from punie_eval.training.corpus.wording import lower_first
 
 QUALITY3 = """lint = ruff_check("{dir}")
 types = typecheck("{dir}")
