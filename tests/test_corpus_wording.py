@@ -69,3 +69,10 @@ def test_wording_casual_lowercases_words_not_values() -> None:
     assert wording.casual("I'm lost. Show Config in README.md") == "i'm lost. show Config in README.md"
     assert wording.casual("Put this into a.py: DEBUG = False") == "put this into a.py: DEBUG = False"
     assert wording.casual("Where is GitManager used?") == "where is GitManager used?"
+
+
+def test_wording_lower_first_keeps_symbols_that_start_a_request() -> None:
+    """A request that opens with a CamelCase symbol or a searched name keeps it exact after a prefix."""
+    assert wording.lower_first("GitManager at a.py:1:2 — where's it defined?").startswith("GitManager")
+    assert wording.lower_first("Config — where does that live?").startswith("Config")
+    assert wording.lower_first("Show the diff") == "show the diff"

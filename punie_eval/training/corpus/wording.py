@@ -107,7 +107,10 @@ _I_WORD = re.compile(r"\bI(?='[a-z]+\b|\b)")
 
 
 def lower_first(text: str) -> str:
-    keep = text.startswith(("I ", "I'")) or text[:2].isupper()
+    """``text`` continuing a sentence: its first letter lower-cased, unless the first word is "I",
+    an acronym, a CamelCase symbol or a searched name ("GitManager at ..." must stay exact)."""
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    keep = text.startswith(("I ", "I'")) or text[:2].isupper() or first[1:] != first[1:].lower() or first in _KEEP
     return text if keep else text[0].lower() + text[1:]
 
 
