@@ -76,3 +76,25 @@ def test_wording_lower_first_keeps_symbols_that_start_a_request() -> None:
     assert wording.lower_first("GitManager at a.py:1:2 — where's it defined?").startswith("GitManager")
     assert wording.lower_first("Config — where does that live?").startswith("Config")
     assert wording.lower_first("Show the diff") == "show the diff"
+
+
+def test_wording_says_each_courtesy_once_and_asks_end_in_a_question_mark() -> None:
+    """No "please ... please" or "for me ... for me", and a "Can you ..." command is a question."""
+    for wrapped in _draws("Last 5 commits, please") + _draws("Run the tests and sum it up for me"):
+        low = wrapped.lower()
+        assert low.count("please") + low.count("pls") <= 1, wrapped
+        assert low.count("for me") <= 1, wrapped
+    asked = [w for w in _draws("Lint src/app/") if w.startswith(wording.ASKING)]
+    assert asked
+    assert all("?" in w for w in asked)
+
+
+def test_wording_joins_a_follow_up_after_a_full_stop_cleanly() -> None:
+    """A follow-up appended after a sentence that ends in a full stop reads "column 4, then ...",
+    never "column 4., then" or "column 4.. Then"; a path's "../" is left alone."""
+    for wrapped in _draws("Position: a.py, line 3, column 4., then open it") + _draws(
+        "At a.py:3:4.. Then open ../b.py"
+    ):
+        assert "., " not in wrapped, wrapped
+        assert ".. " not in wrapped, wrapped
+    assert all("../b.py" in w for w in _draws("At a.py:3:4.. Then open ../b.py"))

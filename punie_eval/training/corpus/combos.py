@@ -434,6 +434,7 @@ def compose(rng: random.Random, first: Intent, second: Intent, s: Slots) -> tupl
     if not fits:
         return None
     (a, slots_a), (b, slots_b) = fill(first, template_a, s), fill(second, rng.choice(fits), s)
+    a = a.removesuffix(".")  # "... column 4. Position: ..." joins on as "column 4, then ..."
     if question:
         request = f"{a} {rng.choice(AFTER_QUESTION)}{lower_first(b)}"
     else:

@@ -103,6 +103,9 @@ VERBS = frozenset(
 # (Class names are CamelCase, which the pattern below never matches.)
 _KEEP = frozenset(SEARCH_WORDS)
 _SENTENCE_WORD = re.compile(r"(^|[.!?:;—]\s+)([A-Z][a-z']*)\b")
+_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?![./\w])")
+_STOP_COMMA = re.compile(r"(?<=\d)\.(?=, )")
+_COURTESIES = ("please", "for me", "thank", "cheers", "thx", " now")  # said once is enough
 _I_WORD = re.compile(r"\bI(?='[a-z]+\b|\b)")
 
 
@@ -139,24 +142,34 @@ def polite(rng: random.Random, text: str) -> str:
     context = rng.choice(CONTEXTS) + " " if rng.random() < P_CONTEXT else ""
     reason = rng.choice(REASONS) if rng.random() < P_REASON else ""
     pls = rng.random() < P_PLS
+    # a request joined after a full stop: "... column 4.. Then open it", "... column 4., then open it"
+    text = _STOP_COMMA.sub("", _DOUBLE_STOP.sub(".", text))
     if "?" in text:
-        prefix = rng.choice(QUESTION_PREFIXES)
-        wrapped = prefix + _after(prefix, text) + (reason + "." if reason else "") + rng.choice(QUESTION_SUFFIXES)
+        prefix, suffix = rng.choice(QUESTION_PREFIXES), rng.choice(QUESTION_SUFFIXES)
+        body = _after(prefix, text) + (reason + "." if reason else "")
+        stop = "." if suffix and not body.endswith((".", "?", "!")) else ""  # "... open that file. Thanks."
+        wrapped = prefix + body + stop + suffix
     else:
         prefix, suffix = rng.choice(POLITE_PREFIXES), rng.choice(POLITE_SUFFIXES)
-        if pls:  # "pls" where "please" would go: before a verb, else at the end
+        if pls and "please" not in text:  # "pls" where "please" would go: before a verb, else at the end
             prefix, suffix = ("pls ", suffix) if verb_initial(text) else (prefix, " pls")
-        while prefix in VERB_PREFIXES and not verb_initial(text):
+        while (prefix in VERB_PREFIXES and not verb_initial(text)) or ("please" in prefix.lower() and "please" in text):
             prefix = rng.choice(POLITE_PREFIXES)
-        if "please" in text.lower() and "please" in suffix:
-            suffix = ""  # not "Last 5 commits, please, please"
+        said, said_after = (
+            (" " + prefix + text).lower().replace("pls", "please"),
+            suffix.lower().replace("pls", "please"),
+        )
+        if any(w in said and w in said_after for w in _COURTESIES):
+            suffix = ""  # not "Last 5 commits, please, please" or "sum it up for me for me"
         body = _after(prefix, text)
-        if suffix.endswith("!"):
+        if prefix.strip() in ASKING:  # a question: "?" ends the ask, the reason follows it
+            thanks = suffix[1:] if suffix.startswith(". ") else ""  # ". Thanks!" becomes "? Thanks!"
+            wrapped = f"{prefix}{body}{suffix if not thanks else ''}?{thanks}{reason}"
+        elif suffix.endswith("!"):
             wrapped = f"{prefix}{body}{reason}{suffix}"
-        elif prefix.strip() in ASKING:  # a question: the reason follows the "?"
-            wrapped = f"{prefix}{body}{suffix}?{reason}"
         else:
-            wrapped = f"{prefix}{body}{reason}{suffix}{rng.choice(('', '.', '.'))}"
+            end = "" if (body + reason + suffix).endswith((".", "!", "?")) else rng.choice(("", ".", "."))
+            wrapped = f"{prefix}{body}{reason}{suffix}{end}"
     if context:  # a greeting still comes first: "Hi! I'm new to this codebase. Lint src/"
         greeting = next((g for g in GREETINGS if wrapped.startswith(g)), "")
         wrapped = greeting + context + wrapped[len(greeting) :]
