@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from collections import Counter
@@ -15,7 +16,7 @@ from punie_eval.queries import load_suite
 from punie_eval.registry import load_registry
 from punie_eval.training import chatfacts
 from punie_eval.training.clean import clean_dir
-from punie_eval.training.corpus import SYSTEM_PROMPT, system_prompts, vocab
+from punie_eval.training.corpus import SYSTEM_PROMPT, system_prompts, vocab, wording
 from punie_eval.training.corpus.requests import Intent
 from punie_eval.training.corpus.writer import N_TRAIN, write_mixed
 
@@ -91,11 +92,13 @@ def test_vocab_names_are_identifiers_and_paths_are_python_files() -> None:
     rng = random.Random(1)
     for _ in range(2000):
         cls, func, file = vocab.class_name(rng), vocab.func_name(rng), vocab.python_file(rng)
-        assert cls.isidentifier() and cls[0].isupper(), cls
-        assert func.isidentifier() and func == func.lower(), func
+        assert cls.isidentifier(), cls
+        assert cls[0].isupper(), cls
+        assert func.isidentifier(), func
+        assert func == func.lower(), func
         assert re.fullmatch(r"[a-z_]+(/[a-z_]+)*\.py", file), file
         parts = re.findall(r"[A-Z][a-z]*", cls)
-        assert all(a != b for a, b in zip(parts, parts[1:], strict=False)), cls
+        assert all(a != b for a, b in itertools.pairwise(parts)), cls
 
 
 def test_system_prompt_draws_only_compositions() -> None:
@@ -161,7 +164,7 @@ def test_corpus_vocab_helpers(text: str, expected: str) -> None:
         assert vocab.py_str(text) == expected
         assert eval(expected) == text  # a literal of the same text
     else:
-        wrapped = vocab.polite(random.Random(3), text)
+        wrapped = wording.polite(random.Random(3), text)
         assert text[1:] in wrapped
 
 

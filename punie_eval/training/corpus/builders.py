@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from punie_eval.generation.prompts import tool_response
 from punie_eval.registry import ToolRegistry
-from punie_eval.training.corpus import combos, concepts, results, summaries, system_prompts, vocab
+from punie_eval.training.corpus import combos, concepts, results, summaries, system_prompts, vocab, wording
 from punie_eval.training.corpus.combos import Chain
 from punie_eval.training.corpus.requests import Intent, fill
 
@@ -77,7 +77,7 @@ def _start(rng: random.Random, request: str) -> list[Message]:
 def _maybe_no_call(rng: random.Random, question: str) -> str:
     """Now and then the user says up front that nothing should run."""
     if rng.random() < 0.15:
-        return rng.choice(concepts.NO_CALL_PREFIXES) + vocab.lower_first(question)
+        return rng.choice(concepts.NO_CALL_PREFIXES) + wording.lower_first(question)
     return question
 
 
@@ -89,7 +89,7 @@ def prose_python(rng: random.Random) -> Example:
         question = rng.choice(phrasings)
     if subjects:  # not the greeting
         question = _maybe_no_call(rng, question)
-    messages = _start(rng, vocab.polite(rng, question))
+    messages = _start(rng, wording.polite(rng, question))
     return Example("prose", [*messages, {"role": "assistant", "content": answer}], {})
 
 
@@ -100,13 +100,13 @@ def prose_tool(rng: random.Random, registry: ToolRegistry) -> Example:
     else:
         tool = rng.choice(sorted(registry.tools))
         question, answer = rng.choice(concepts.TOOL_QUESTIONS).format(tool=tool), concepts.tool_answer(registry, tool)
-    messages = _start(rng, vocab.polite(rng, _maybe_no_call(rng, question)))
+    messages = _start(rng, wording.polite(rng, _maybe_no_call(rng, question)))
     return Example("prose_tool", [*messages, {"role": "assistant", "content": answer}], {})
 
 
 def single(rng: random.Random, intent: Intent, kind: str = "single") -> Example:
     request, s = fill(intent, rng.choice(intent.templates), vocab.slots(rng))
-    messages = _start(rng, vocab.polite(rng, request))
+    messages = _start(rng, wording.polite(rng, request))
     messages.append({"role": "assistant", "content": tool_call(intent.code(s))})
     return Example(kind, messages, {2: intent.tools})
 
@@ -120,7 +120,7 @@ def composed(rng: random.Random, by_tool: dict[str, list[Intent]]) -> Example:
         if made:
             break
     request, code = made
-    messages = _start(rng, vocab.polite(rng, request))
+    messages = _start(rng, wording.polite(rng, request))
     messages.append({"role": "assistant", "content": tool_call(code)})
     return Example("composed", messages, {2: (tool_a, tool_b)})
 
@@ -135,7 +135,7 @@ def run_command(rng: random.Random) -> Example:
     listed = "[" + ", ".join(vocab.py_str(a) for a in args) + "]"
     call = f"run_command({vocab.py_str(command)}, {listed}" + (f", cwd={vocab.py_str(cwd)})" if cwd else ")")
     code = f"output = {call}\nprint(output)"
-    messages = _start(rng, vocab.polite(rng, request))
+    messages = _start(rng, wording.polite(rng, request))
     messages.append({"role": "assistant", "content": tool_call(code)})
     return Example("run_command", messages, {2: ("run_command",)})
 
@@ -146,7 +146,7 @@ def write_file(rng: random.Random) -> Example:
     shown = text.strip().replace("\n", " / ")
     request = rng.choice(WRITE_FILE_WORDINGS).format(p=path, t=shown)
     code = f"result = write_file({vocab.py_str(path)}, {vocab.py_str(text)})\nprint(result)"
-    messages = _start(rng, vocab.polite(rng, request))
+    messages = _start(rng, wording.polite(rng, request))
     messages.append({"role": "assistant", "content": tool_call(code)})
     return Example("write_file", messages, {2: ("write_file",)})
 
@@ -157,7 +157,7 @@ def multi_summary(rng: random.Random, intent: Intent, registry: ToolRegistry) ->
     if rng.random() < 0.5:
         asks = summaries.ASK_AFTER_QUESTION if request.endswith("?") else summaries.ASK_AFTER_COMMAND
         request += rng.choice(asks)
-    messages = _start(rng, vocab.polite(rng, request))
+    messages = _start(rng, wording.polite(rng, request))
     messages.append({"role": "assistant", "content": tool_call(intent.code(s))})
     tool = intent.tools[0]
     result, rendered = results.build(registry, tool, rng, s)
@@ -171,7 +171,10 @@ def multi_chain(rng: random.Random, chain: Chain, registry: ToolRegistry) -> Exa
     """Turn 1 calls the first tool, its result comes back, turn 2 calls the second on a value from it."""
     templates = [t for t in chain.first.templates if not t.endswith("?")] or list(chain.first.templates)
     request, s = fill(chain.first, rng.choice(templates), vocab.slots(rng))
-    messages = _start(rng, vocab.polite(rng, request + rng.choice(chain.follow_ups)))
+    follow_up = rng.choice(chain.follow_ups)
+    if follow_up[:1] in ",.;" and request.endswith("."):  # no "column 6., then"
+        request = request[:-1]
+    messages = _start(rng, wording.polite(rng, request + follow_up))
     messages.append({"role": "assistant", "content": tool_call(chain.first.code(s))})
     result, rendered = results.build(registry, chain.first.tools[0], rng, s, at_least=chain.at_least)
     messages.append({"role": "user", "content": tool_response(rendered)})

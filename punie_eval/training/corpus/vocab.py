@@ -93,18 +93,6 @@ AUTHORS = (
     *("Ada", "Ben", "Chloe", "Dmitri", "Eve", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemal", "Lena"),
     *("Mateo", "Nadia", "Oskar", "Priya", "Quinn", "Rosa", "Sven", "Tomas", "Uma", "Viktor", "Wen", "Yusuf"),
 )
-POLITE_PREFIXES = (
-    *("", "", "", "", "", ""),
-    *("Can you ", "Could you ", "Please ", "Hey, ", "I'd like you to ", "Would you "),
-    *("Before I push, ", "Quick one: ", "Go ahead and ", "I need you to ", "OK, now ", "Hi! "),
-)
-POLITE_SUFFIXES = ("", "", "", "", ", thanks", ", please", " for me", " when you get a chance", ". Thanks!")
-QUESTION_PREFIXES = (
-    *("", "", "", "", ""),
-    *("Quick question: ", "Hey, ", "Out of curiosity, ", "Before I push: ", "Hi! ", "One thing: "),
-)
-QUESTION_SUFFIXES = ("", "", "", " Thanks.", " Thanks!")
-
 # Shell commands with no typed tool: these are the genuine run_command requests.
 SHELL_COMMANDS = (
     ("make", ["build"], "build the project with make"),
@@ -247,26 +235,3 @@ def py_str(text: str) -> str:
     """A double-quoted Python string literal for ``text``."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'
-
-
-def lower_first(text: str) -> str:
-    keep = text.startswith(("I ", "I'")) or text[:2].isupper()
-    return text if keep else text[0].lower() + text[1:]
-
-
-def _after(prefix: str, text: str) -> str:
-    """``text`` continuing ``prefix``: lower-cased after "Hey, ", kept after "Hi! " or no prefix."""
-    return lower_first(text) if prefix and not prefix.endswith("! ") else text
-
-
-def polite(rng: random.Random, text: str) -> str:
-    """Wrap a request in a random polite prefix and suffix; questions keep their question form."""
-    if "?" in text:
-        prefix = rng.choice(QUESTION_PREFIXES)
-        return prefix + _after(prefix, text) + rng.choice(QUESTION_SUFFIXES)
-    prefix, suffix = rng.choice(POLITE_PREFIXES), rng.choice(POLITE_SUFFIXES)
-    body = _after(prefix, text)
-    if suffix.endswith("!"):
-        return f"{prefix}{body}{suffix}"
-    end = "?" if prefix.strip() in {"Can you", "Could you", "Would you"} else rng.choice(("", ".", "."))
-    return f"{prefix}{body}{suffix}{end}"
