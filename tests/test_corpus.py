@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from collections import Counter
@@ -15,7 +16,7 @@ from punie_eval.queries import load_suite
 from punie_eval.registry import load_registry
 from punie_eval.training import chatfacts
 from punie_eval.training.clean import clean_dir
-from punie_eval.training.corpus import SYSTEM_PROMPT, system_prompts, vocab
+from punie_eval.training.corpus import SYSTEM_PROMPT, system_prompts, vocab, wording
 from punie_eval.training.corpus.requests import Intent
 from punie_eval.training.corpus.writer import N_TRAIN, write_mixed
 
@@ -51,10 +52,16 @@ def test_corpus_calls_all_fourteen_tools() -> None:
 
 
 @pytest.mark.parametrize("variant", ["mixed", "clean"])
-def test_corpus_starts_every_example_with_the_suite_system_prompt(variant: str) -> None:
-    """The first message of every example is the eval suite's system prompt."""
+def test_corpus_trains_under_the_suite_prompt_about_half_the_time(variant: str) -> None:
+    """Every example starts with a system message: the eval suite's prompt for about half of them,
+    and otherwise only prompts ``system_prompts`` composes (never the held-out foreign one)."""
     assert load_suite().system_prompt == SYSTEM_PROMPT
-    assert {(r.messages[0]["role"], r.messages[0]["content"]) for r in _records(variant)} == {("system", SYSTEM_PROMPT)}
+    records = _records(variant)
+    assert {r.messages[0]["role"] for r in records} == {"system"}
+    prompts = [r.messages[0]["content"] for r in records]
+    assert 0.45 < prompts.count(SYSTEM_PROMPT) / len(prompts) < 0.55
+    assert set(prompts) <= system_prompts.compositions()
+    assert len(set(prompts)) > 100
 
 
 def test_system_prompts_never_compose_the_foreign_prompt() -> None:
@@ -66,6 +73,32 @@ def test_system_prompts_never_compose_the_foreign_prompt() -> None:
     assert foreign not in composed
     sentences = {s for prompt in composed for s in re.split(r"(?<=[.;])\s+", prompt)}
     assert not any(part.strip() in sentences for part in re.split(r"[.;]", foreign) if part.strip())
+
+
+def test_vocab_coins_about_a_quarter_of_slot_words() -> None:
+    """``vocab.word`` returns a made-up word ``COINED_SHARE`` of the time, else a pool word; coined
+    words are lowercase letters, so they make valid identifiers and paths."""
+    rng = random.Random(0)
+    draws = [vocab.word(rng, vocab.MODULES) for _ in range(4000)]
+    coined = [w for w in draws if w not in vocab.MODULES]
+    assert abs(len(coined) / len(draws) - vocab.COINED_SHARE) < 0.03
+    assert all(re.fullmatch(r"[a-z]+", w) for w in coined)
+    assert len(set(coined)) > 500
+
+
+def test_vocab_names_are_identifiers_and_paths_are_python_files() -> None:
+    """Class and function names are valid identifiers (class names never repeat a part twice in a
+    row); files end in .py under a relative folder."""
+    rng = random.Random(1)
+    for _ in range(2000):
+        cls, func, file = vocab.class_name(rng), vocab.func_name(rng), vocab.python_file(rng)
+        assert cls.isidentifier(), cls
+        assert cls[0].isupper(), cls
+        assert func.isidentifier(), func
+        assert func == func.lower(), func
+        assert re.fullmatch(r"[a-z_]+(/[a-z_]+)*\.py", file), file
+        parts = re.findall(r"[A-Z][a-z]*", cls)
+        assert all(a != b for a, b in itertools.pairwise(parts)), cls
 
 
 def test_system_prompt_draws_only_compositions() -> None:
@@ -131,7 +164,7 @@ def test_corpus_vocab_helpers(text: str, expected: str) -> None:
         assert vocab.py_str(text) == expected
         assert eval(expected) == text  # a literal of the same text
     else:
-        wrapped = vocab.polite(random.Random(3), text)
+        wrapped = wording.polite(random.Random(3), text)
         assert text[1:] in wrapped
 
 

@@ -1,6 +1,7 @@
 """Deterministic training corpus for the tiny reference model (mlx-lm chat JSONL).
 
-    vocab.py      slot values: paths, symbols, commands, polite wrappers, preambles
+    vocab.py      slot values: paths, symbols, commands, preambles
+    wording.py    the surface wrapping of a request: polite prefixes/suffixes, context, reason, casing
     concepts.py   conceptual questions answered in prose (Python, and the tools themselves)
     requests.py   request phrasings and the code each intent calls, per tool
     results.py    schema-valid tool results (checked with the registry) and their prose summaries

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from punie_eval.generation.prompts import tool_response
 from punie_eval.registry import ToolRegistry
-from punie_eval.training.corpus import SYSTEM_PROMPT, combos, concepts, results, summaries, vocab
+from punie_eval.training.corpus import combos, concepts, results, summaries, system_prompts, vocab, wording
 from punie_eval.training.corpus.combos import Chain
 from punie_eval.training.corpus.requests import Intent, fill
 
@@ -25,6 +25,42 @@ class Example:
         return {"messages": self.messages}
 
 
+# {D}/{d}: the command's description (capitalised or not), {c}: the command line itself.
+RUN_COMMAND_WORDINGS = (
+    "{D}",
+    "{D}",
+    "Run `{c}`",
+    "Please {d}",
+    "Execute {c} in the shell",
+    "run {c}",
+    "`{c}` please",
+    "Can you run `{c}` for me?",
+    "There's no tool for it, so just run `{c}`",
+    "In a shell: {c}",
+    "I need to {d}.",
+    "Go ahead and {d}",
+    "Shell out and run {c}",
+    "Could you {d}?",
+    "{D}, and show me the output",
+    "What does `{c}` print?",
+)
+# {p}: the path, {t}: the content as shown to the user.
+WRITE_FILE_WORDINGS = (
+    "Create {p} containing: {t}",
+    "Write `{t}` to {p}",
+    "Save {p} with the content {t}",
+    "Overwrite {p} so it holds `{t}`",
+    "Put this into {p}: {t}",
+    "Make a file {p} with `{t}` in it",
+    "{p} should contain exactly `{t}` - write it",
+    "Replace the contents of {p} with: {t}",
+    "Write a new {p}: {t}",
+    "Dump `{t}` into {p}",
+    "Could you create {p}? Content: {t}",
+    "Set {p} to `{t}`",
+)
+
+
 def tool_call(code: str, compact: bool = False) -> str:
     """The wire format of one execute_code call: the spaced layout the chat template renders,
     or the compact one (the corpus uses only the spaced one; a tiny model should not spend
@@ -34,14 +70,14 @@ def tool_call(code: str, compact: bool = False) -> str:
     return f"<tool_call>\n<function=execute_code>\n<parameter=code>\n{code}\n</parameter>\n</function>\n</tool_call>"
 
 
-def _start(request: str) -> list[Message]:
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": request}]
+def _start(rng: random.Random, request: str) -> list[Message]:
+    return [{"role": "system", "content": system_prompts.system_prompt(rng)}, {"role": "user", "content": request}]
 
 
 def _maybe_no_call(rng: random.Random, question: str) -> str:
     """Now and then the user says up front that nothing should run."""
     if rng.random() < 0.15:
-        return rng.choice(concepts.NO_CALL_PREFIXES) + vocab.lower_first(question)
+        return rng.choice(concepts.NO_CALL_PREFIXES) + wording.lower_first(question)
     return question
 
 
@@ -53,7 +89,7 @@ def prose_python(rng: random.Random) -> Example:
         question = rng.choice(phrasings)
     if subjects:  # not the greeting
         question = _maybe_no_call(rng, question)
-    messages = _start(vocab.polite(rng, question))
+    messages = _start(rng, wording.polite(rng, question))
     return Example("prose", [*messages, {"role": "assistant", "content": answer}], {})
 
 
@@ -64,13 +100,13 @@ def prose_tool(rng: random.Random, registry: ToolRegistry) -> Example:
     else:
         tool = rng.choice(sorted(registry.tools))
         question, answer = rng.choice(concepts.TOOL_QUESTIONS).format(tool=tool), concepts.tool_answer(registry, tool)
-    messages = _start(vocab.polite(rng, _maybe_no_call(rng, question)))
+    messages = _start(rng, wording.polite(rng, _maybe_no_call(rng, question)))
     return Example("prose_tool", [*messages, {"role": "assistant", "content": answer}], {})
 
 
 def single(rng: random.Random, intent: Intent, kind: str = "single") -> Example:
     request, s = fill(intent, rng.choice(intent.templates), vocab.slots(rng))
-    messages = _start(vocab.polite(rng, request))
+    messages = _start(rng, wording.polite(rng, request))
     messages.append({"role": "assistant", "content": tool_call(intent.code(s))})
     return Example(kind, messages, {2: intent.tools})
 
@@ -84,7 +120,7 @@ def composed(rng: random.Random, by_tool: dict[str, list[Intent]]) -> Example:
         if made:
             break
     request, code = made
-    messages = _start(vocab.polite(rng, request))
+    messages = _start(rng, wording.polite(rng, request))
     messages.append({"role": "assistant", "content": tool_call(code)})
     return Example("composed", messages, {2: (tool_a, tool_b)})
 
@@ -92,19 +128,14 @@ def composed(rng: random.Random, by_tool: dict[str, list[Intent]]) -> Example:
 def run_command(rng: random.Random) -> Example:
     command, args, description = rng.choice(vocab.SHELL_COMMANDS)
     shown = " ".join([command, *args])
-    request = rng.choice(
-        (
-            description[0].upper() + description[1:],
-            f"Run `{shown}`",
-            f"Please {description}",
-            f"Execute {shown} in the shell",
-        )
+    request = rng.choice(RUN_COMMAND_WORDINGS).format(
+        d=description, D=description[0].upper() + description[1:], c=shown
     )
     cwd = rng.choice((None, None, None, "frontend" if command == "npm" else "."))
     listed = "[" + ", ".join(vocab.py_str(a) for a in args) + "]"
     call = f"run_command({vocab.py_str(command)}, {listed}" + (f", cwd={vocab.py_str(cwd)})" if cwd else ")")
     code = f"output = {call}\nprint(output)"
-    messages = _start(vocab.polite(rng, request))
+    messages = _start(rng, wording.polite(rng, request))
     messages.append({"role": "assistant", "content": tool_call(code)})
     return Example("run_command", messages, {2: ("run_command",)})
 
@@ -113,17 +144,9 @@ def write_file(rng: random.Random) -> Example:
     path = rng.choice((*vocab.NOTE_FILES, vocab.python_file(rng)))
     text = rng.choice(vocab.FILE_CONTENTS)
     shown = text.strip().replace("\n", " / ")
-    request = rng.choice(
-        (
-            f"Create {path} containing: {shown}",
-            f"Write `{shown}` to {path}",
-            f"Save {path} with the content {shown}",
-            f"Overwrite {path} so it holds `{shown}`",
-            f"Put this into {path}: {shown}",
-        )
-    )
+    request = rng.choice(WRITE_FILE_WORDINGS).format(p=path, t=shown)
     code = f"result = write_file({vocab.py_str(path)}, {vocab.py_str(text)})\nprint(result)"
-    messages = _start(vocab.polite(rng, request))
+    messages = _start(rng, wording.polite(rng, request))
     messages.append({"role": "assistant", "content": tool_call(code)})
     return Example("write_file", messages, {2: ("write_file",)})
 
@@ -134,7 +157,7 @@ def multi_summary(rng: random.Random, intent: Intent, registry: ToolRegistry) ->
     if rng.random() < 0.5:
         asks = summaries.ASK_AFTER_QUESTION if request.endswith("?") else summaries.ASK_AFTER_COMMAND
         request += rng.choice(asks)
-    messages = _start(vocab.polite(rng, request))
+    messages = _start(rng, wording.polite(rng, request))
     messages.append({"role": "assistant", "content": tool_call(intent.code(s))})
     tool = intent.tools[0]
     result, rendered = results.build(registry, tool, rng, s)
@@ -148,7 +171,10 @@ def multi_chain(rng: random.Random, chain: Chain, registry: ToolRegistry) -> Exa
     """Turn 1 calls the first tool, its result comes back, turn 2 calls the second on a value from it."""
     templates = [t for t in chain.first.templates if not t.endswith("?")] or list(chain.first.templates)
     request, s = fill(chain.first, rng.choice(templates), vocab.slots(rng))
-    messages = _start(vocab.polite(rng, request + rng.choice(chain.follow_ups)))
+    follow_up = rng.choice(chain.follow_ups)
+    if follow_up[:1] in ",.;" and request.endswith("."):  # no "column 6., then"
+        request = request[:-1]
+    messages = _start(rng, wording.polite(rng, request + follow_up))
     messages.append({"role": "assistant", "content": tool_call(chain.first.code(s))})
     result, rendered = results.build(registry, chain.first.tools[0], rng, s, at_least=chain.at_least)
     messages.append({"role": "user", "content": tool_response(rendered)})

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from punie_eval.training.corpus.requests import Intent, fill, lsp
-from punie_eval.training.corpus.vocab import Slots, lower_first
+from punie_eval.training.corpus.vocab import Slots
+from punie_eval.training.corpus.wording import lower_first
 
 QUALITY3 = """lint = ruff_check("{dir}")
 types = typecheck("{dir}")
@@ -62,6 +63,10 @@ CROSS: tuple[Intent, ...] = (
         (
             "Type-check {dir} and run the tests",
             "Check the types in {dir}, then the tests in {testdir}",
+            "Run the type checker on {dir}, then the tests",
+            "Are there type errors in {dir}, and do the tests pass?",
+            "typecheck {dir} + tests",
+            "Type-check {dir} and run {testdir}",
         ),
         lambda s: (
             f'types = typecheck("{s.dir}")\ntests = pytest_run("{s.testdir}")\nprint(types.error_count, tests.passed, tests.failed)'
@@ -73,6 +78,10 @@ CROSS: tuple[Intent, ...] = (
         (
             "Lint {dir} and run the test suite",
             "Run ruff on {dir} and pytest on {testdir}",
+            "Lint {dir}, then run the tests in {testdir}",
+            "Are there lint issues in {dir}, and do the tests pass?",
+            "lint {dir} + run tests",
+            "Check the style of {dir} and run the test suite",
         ),
         lambda s: (
             f'lint = ruff_check("{s.dir}")\ntests = pytest_run("{s.testdir}")\nprint(lint.violation_count, tests.passed, tests.failed)'
@@ -86,6 +95,8 @@ CROSS: tuple[Intent, ...] = (
             "Open the file that defines {sym}; it is used in {file} at line {line}, column {col}",
             "Jump to the definition of {sym} from {file}:{line}:{col} and show me the whole file",
             "Show me the source where {sym} is declared; it's referenced in {file} line {line}, column {col}",
+            "Pull up the file that defines {sym} (used at {file}:{line}:{col})",
+            "Where is {sym} defined? It's used at {file}:{line}:{col}. Print that whole file",
         ),
         lambda s: (
             f"result = {lsp('goto_definition', s)}\nlocation = result.locations[0]\n"
@@ -95,7 +106,12 @@ CROSS: tuple[Intent, ...] = (
     Intent(
         "x_refs_read",
         ("find_references", "read_file"),
-        ("Find the usages of {sym} ({file}:{line}:{col}) and print the first file that uses it",),
+        (
+            "Find the usages of {sym} ({file}:{line}:{col}) and print the first file that uses it",
+            "List the references to {sym} at {file}:{line}:{col} and open the first file that uses it",
+            "Where is {sym} used ({file}, line {line}, column {col})? Print the first referencing file too",
+            "Show who uses {sym} (declared in {file} on line {line}, column {col}) and read the first of those files",
+        ),
         lambda s: (
             f"result = {lsp('find_references', s)}\nprint(result.reference_count)\n"
             "print(read_file(result.references[0].file))"
@@ -141,6 +157,8 @@ CROSS: tuple[Intent, ...] = (
             "Outline {file} and print its source",
             "Show the symbols of {file} and then its full contents",
             "What does {file} define? Also show me the file",
+            "List the symbols in {file}, then print the file",
+            "Give me the outline and the full source of {file}",
         ),
         lambda s: (
             f'result = document_symbols("{s.file}")\nfor symbol in result.symbols:\n    print(symbol.name, symbol.kind)\n'
@@ -154,6 +172,8 @@ CROSS: tuple[Intent, ...] = (
             "Show the {n} latest commits plus my uncommitted diff",
             "What were the last {n} commits, and what have I changed since?",
             "Give me the recent history ({n} commits) and the current diff",
+            "Last {n} commits and my current diff",
+            "Show git log -{n} and the unstaged diff",
         ),
         lambda s: (
             f'log = git_log(".", count={s.n})\nfor commit in log.commits:\n    print(commit.hash, commit.message)\n'
@@ -182,6 +202,8 @@ CROSS: tuple[Intent, ...] = (
             "Find {query} in the workspace and outline {file}",
             "Look up {query} across the project and list what {file} defines",
             "Find {query} in the workspace and also outline {file}",
+            "Search the workspace for {query}, then outline {file}",
+            "Where is {query} in the project? Also list the symbols of {file}",
         ),
         lambda s: (
             f'found = workspace_symbols("{s.query}")\nfor symbol in found.symbols:\n    print(symbol.name, symbol.file)\n'
@@ -195,6 +217,8 @@ CROSS: tuple[Intent, ...] = (
             "Type check {file} and print its contents",
             "Check the types of {file} and show me the code",
             "Run the type checker on {file} and display the file",
+            "How many type errors does {file} have? Show me its code too",
+            "Type-check {file}, then print it",
         ),
         lambda s: f'result = typecheck("{s.file}")\nprint(result.error_count)\nprint(read_file("{s.file}"))',
     ),
@@ -204,6 +228,9 @@ CROSS: tuple[Intent, ...] = (
         (
             "Lint {file} and print the file",
             "Run ruff on {file} and show its source",
+            "Check {file} for lint issues and show me the file",
+            "Lint {file}, then print it",
+            "Give me the lint count for {file} and its source",
         ),
         lambda s: f'result = ruff_check("{s.file}")\nprint(result.violation_count)\nprint(read_file("{s.file}"))',
     ),
@@ -213,6 +240,9 @@ CROSS: tuple[Intent, ...] = (
         (
             "What's the repo status and what were the last {n} commits?",
             "Show uncommitted changes and the {n} latest commits",
+            "Is my tree clean, and what are the {n} most recent commits?",
+            "Show the repo state plus the {n} latest commits",
+            "git status and git log -{n}",
         ),
         lambda s: (
             f'status = git_status(".")\nprint(status.clean, status.file_count)\nlog = git_log(".", count={s.n})\n'
@@ -256,6 +286,10 @@ def chains(intents: dict[str, Intent]) -> tuple[Chain, ...]:
                 ", then open the other file that calls it",
                 ". After that, read the first other file that references it",
                 ", and then show me the code of another file using it",
+                ", then open one of the other files that use it",
+                " and then print another file where it's referenced",
+                ". Once you have them, show me a different file that uses it",
+                "; after that, read one of the calling files other than the one I mentioned",
             ),
             "read_file",
             _other_reference,
@@ -267,6 +301,10 @@ def chains(intents: dict[str, Intent]) -> tuple[Chain, ...]:
             (
                 ", then print the file it is defined in",
                 ". Next, open that file",
+                ", and then show me the file that defines it",
+                ". Then read the file where it's declared",
+                "; once found, print that file",
+                ", then pull up the defining file",
             ),
             "read_file",
             lambda r, s: str(r["locations"][0]["file"]),
@@ -279,6 +317,9 @@ def chains(intents: dict[str, Intent]) -> tuple[Chain, ...]:
                 ", then open the file with the first error",
                 ". Afterwards show me the source of the failing file",
                 ", then read the file that has the problem",
+                ", and then show me the first file with an error",
+                ". Once you have the errors, open the file of the first one",
+                "; then print the file where the first type error is",
             ),
             "read_file",
             lambda r, s: str(r["errors"][0]["file"]),
@@ -290,6 +331,9 @@ def chains(intents: dict[str, Intent]) -> tuple[Chain, ...]:
             (
                 ", then open the file with the first violation",
                 ". After that, print the file that needs fixing",
+                ", and then show me the file with the first lint issue",
+                ". Then read the file of the first finding",
+                "; after that, open the first file it complains about",
             ),
             "read_file",
             lambda r, s: str(r["violations"][0]["file"]),
@@ -301,6 +345,9 @@ def chains(intents: dict[str, Intent]) -> tuple[Chain, ...]:
             (
                 ", then open the test file of the first failure",
                 ". Next, read the failing test's file",
+                ", and then show me the file of the first failing test",
+                ". Then open the test module where the first failure is",
+                "; after that, print the first failing test's source file",
             ),
             "read_file",
             lambda r, s: str(r["tests"][0]["name"]).split("::")[0],
@@ -313,6 +360,9 @@ def chains(intents: dict[str, Intent]) -> tuple[Chain, ...]:
                 ", then diff whichever file changed",
                 ". After that, show the diff of the changed file",
                 ", and then show me what changed in that file",
+                ", and then diff the modified file",
+                ". Then show me the diff for the file that changed",
+                "; after that, diff the first modified file",
             ),
             "git_diff",
             _changed_file,
@@ -327,6 +377,9 @@ def chains(intents: dict[str, Intent]) -> tuple[Chain, ...]:
                 ", then outline the file it lives in",
                 ". After that, list the symbols of the file that contains it",
                 ", then show what else that file defines",
+                ", and then outline the file where it's defined",
+                ". Then show the symbols of the file containing the match",
+                "; after that, list everything defined in that file",
             ),
             "document_symbols",
             lambda r, s: str(r["symbols"][0]["file"]),
@@ -339,8 +392,14 @@ def chains(intents: dict[str, Intent]) -> tuple[Chain, ...]:
 
 # Composed two-tool requests: any two single-tool requests joined into one, answered by both
 # codes in one block, so "two asks → two calls" is learnt for every pair, not just the CROSS ones.
-CONNECTORS = (" and ", ", then ", ", and also ", "; also ", " plus ", ", after that ", " and then ")
-AFTER_QUESTION = ("Also, ", "And ", "Then ", "After that, ")
+CONNECTORS = (
+    *(" and ", ", then ", ", and also ", "; also ", " plus ", ", after that ", " and then ", "; then "),
+    *(" — and ", ". Also, ", ", and ", ". Then ", ", and afterwards ", " & ", ". Next, "),
+)
+AFTER_QUESTION = (
+    *("Also, ", "And ", "Then ", "After that, ", "Plus, ", "Next, "),
+    *("On top of that, ", "Separately, ", "While you're at it, ", "And also "),
+)
 TOGETHER = (" in one go", " together", " at the same time", " in a single step")
 RESULT_NAMES = {
     "typecheck": "types",
@@ -375,6 +434,7 @@ def compose(rng: random.Random, first: Intent, second: Intent, s: Slots) -> tupl
     if not fits:
         return None
     (a, slots_a), (b, slots_b) = fill(first, template_a, s), fill(second, rng.choice(fits), s)
+    a = a.removesuffix(".")  # "... column 4. Position: ..." joins on as "column 4, then ..."
     if question:
         request = f"{a} {rng.choice(AFTER_QUESTION)}{lower_first(b)}"
     else:
