@@ -158,7 +158,7 @@ def test_corpus_clean_sizes() -> None:
     [("Run the tests", "Run the tests"), ('say "hi"\n', '"say \\"hi\\"\\n"')],
     ids=["polite-keeps-text", "py-str-escapes"],
 )
-def test_corpus_vocab_helpers(text: str, expected: str) -> None:
+def test_corpus_polite_wrapping_and_python_literals(text: str, expected: str) -> None:
     """polite() keeps the request inside the wrapping; py_str() writes a valid Python literal."""
     if expected.startswith('"'):
         assert vocab.py_str(text) == expected

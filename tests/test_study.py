@@ -248,6 +248,15 @@ def test_study_report_without_heldout_results_says_so_in_one_line(tmp_path: Path
     assert json.loads((out / "study.json").read_text(encoding="utf-8"))["suites"]["heldout"] == {}
 
 
+def test_study_report_without_manifests_calls_the_recipe_unknown(tmp_path: Path) -> None:
+    """No manifest to compare is not a recipe mismatch: the report says it cannot tell."""
+    out = tmp_path / "study"
+    write_report(out, _runs(tmp_path), {}, META)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "Identical training recipe across corpora: unknown (no manifests)" in report
+    assert "**NO**" not in report
+
+
 def _small_files(work: Path, seeds: Sequence[int], suites: Sequence[str]) -> None:
     """What a later session may restore: every manifest (the bundled model's, a real one) and results file."""
     manifest = (reference_model_dir() / "manifest.json").read_text(encoding="utf-8")

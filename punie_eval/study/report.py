@@ -152,7 +152,7 @@ def audit_table(audits: Mapping[str, Mapping[str, Any]]) -> list[str]:
 def builds_table(runs: Sequence[Run]) -> list[str]:
     lines = [
         "| model | corpus train sha256 | vocab | max_seq_length | examples | final loss | train s (s/it) | build s "
-        "| eval s (" + " / ".join(SUITES) + ") | held-out same_tools |",
+        "| eval s (" + " / ".join(SUITES) + ") | valid.jsonl same_tools |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
@@ -252,7 +252,13 @@ def markdown(
         f"machine load at the end: {meta['load']}.",
         "",
         "Identical training recipe across corpora: "
-        + ("**yes**" if len(recipes) == 1 else f"**NO** ({len(recipes)} different recipes)")
+        + (
+            "unknown (no manifests)"
+            if not recipes
+            else "**yes**"
+            if len(recipes) == 1
+            else f"**NO** ({len(recipes)} different recipes)"
+        )
         + (f" — `{next(iter(recipes))}`" if len(recipes) == 1 else ""),
         "",
     ]

@@ -4,8 +4,7 @@ Users evaluate under their own system prompt, often a single sentence, so a mode
 seen the suite's prompt breaks under theirs (it was measured: "Show the current git status" →
 ``<tool_call>\n<function`` and stop). ``system_prompt`` draws the suite's prompt (the one
 evaluated by default) half the time, otherwise one composed from an identity sentence and zero
-to two instruction sentences, in the wordings below. (The committed corpus predates it: every
-example there uses the suite's prompt.) ``data/heldout/system-prompt.txt`` is a prompt
+to two instruction sentences, in the wordings below. ``data/heldout/system-prompt.txt`` is a prompt
 none of these compositions can produce (tests check it): the foreign prompt a build is measured
 under.
 """
