@@ -13,6 +13,7 @@ from pathlib import Path
 
 from punie_eval.paths import data_dir
 from punie_eval.refmodel.build import DEFAULT_ITERS
+from punie_eval.refmodel.tokenizer import SPACES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--size", choices=("tiny", "deep", "small", "demo"), default="tiny", help="model shape (default tiny)"
+    )
+    parser.add_argument(
+        "--spaces",
+        choices=SPACES,
+        default="joined",
+        help="tokenizer: a word carries its leading space (joined, default) or every space is its own token (split)",
     )
     parser.add_argument("--force", action="store_true", help="replace OUT (and OUT-q5) if they exist")
     parser.add_argument(
@@ -56,7 +63,13 @@ def run(args: argparse.Namespace) -> int:
     from punie_eval.refmodel.build import BuildSpec, build, q5_dir
 
     spec = BuildSpec(
-        out=args.out, corpus=args.corpus, seed=args.seed, size=args.size, iters=args.iters, force=args.force
+        out=args.out,
+        corpus=args.corpus,
+        seed=args.seed,
+        size=args.size,
+        iters=args.iters,
+        force=args.force,
+        spaces=args.spaces,
     )
     manifest = build(spec)
     summary = {k: manifest[k] for k in ("parameters", "size_bytes", "build_seconds", "blas", "held_out")}

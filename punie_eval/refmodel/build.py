@@ -45,6 +45,7 @@ class BuildSpec:
     force: bool = False
     quantized: bool = True  # also write the 5-bit sibling OUT-q5
     train_limit: int | None = None  # use only the first N training records (quick test builds)
+    spaces: str = "joined"  # tokenizer.SPACES: "split" makes every space its own token
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -167,7 +168,7 @@ def _build_fp32(
 
     shape = SHAPES[spec.size]
     t0 = time.perf_counter()
-    vocab = train_tokenizer(corpus_texts(train_records), shape.vocab_size, out)
+    vocab = train_tokenizer(corpus_texts(train_records), shape.vocab_size, out, spaces=spec.spaces)
     ids = token_ids(out)
     config = model_config(shape, vocab, [ids[IM_END], ids[ENDOFTEXT]])
     params = init_model(config, spec.seed, out)
@@ -192,6 +193,7 @@ def _build_fp32(
         "seed": spec.seed,
         "parameters": params,
         "vocab_size": vocab,
+        "tokenizer": {"spaces": spec.spaces},
         "dtype": "float32",
         "training": {
             **train_config.as_dict(),

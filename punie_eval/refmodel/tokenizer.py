@@ -11,6 +11,13 @@ digit (" 4") is one added token, so a number such as 42 reads " 4", "2" in the r
 With the plain regex it was a shared space token, then "4", then "2", and the tiny model copied
 the digits of line numbers in the wrong order (42 -> 24) about half the time.
 
+``spaces="split"`` extends the same trick to every space: " " (and four and eight spaces, so
+indentation stays short) are added tokens and BPE is trained on the text between them. A word
+then never carries its leading space, so ``GitStatusResult`` is the same tokens after "find "
+in a request and after ``("`` in the code; with the default ``"joined"`` the first piece is
+``ĠGit`` in the request and ``Git`` in the code, and copying a name means mapping one onto the
+other before the model can look up what followed it.
+
 The ChatML template renders system / user / assistant / tool turns (consecutive tool turns
 merge into one user turn of ``<tool_response>`` blocks, as in Qwen3-Coder), assistant
 ``tool_calls`` in the XML wire format, and the generation prompt. It contains the literal
@@ -32,6 +39,8 @@ IM_END = "<|im_end|>"
 SPECIAL_TOKENS = (ENDOFTEXT, IM_START, IM_END)  # ids 0, 1, 2
 TOOL_TOKENS = ("<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>")
 NUMBER_STARTS = tuple(f" {digit}" for digit in "0123456789")
+SPACE_TOKENS = (" " * 8, " " * 4, " ")
+SPACES = ("joined", "split")  # "joined": a word token carries its leading space (Qwen2's own)
 
 CHAT_TEMPLATE = (
     "{%- macro render_call(tc) -%}\n"
@@ -88,11 +97,32 @@ def corpus_texts(records: Iterable[Mapping[str, Any]]) -> Iterator[str]:
                 yield content
 
 
-def train_tokenizer(texts: Iterable[str], vocab_size: int, out_dir: Path) -> int:
+def added_tokens(spaces: str = "joined") -> tuple[str, ...]:
+    """The tokens matched before pre-tokenization, for a ``spaces`` scheme of ``SPACES``."""
+    if spaces not in SPACES:
+        raise ValueError(f"spaces must be one of {', '.join(SPACES)}, got {spaces!r}")
+    return (*TOOL_TOKENS, *NUMBER_STARTS, *(SPACE_TOKENS if spaces == "split" else ()))
+
+
+def between_added(texts: Iterable[str], added: Sequence[str]) -> Iterator[str]:
+    """The pieces of ``texts`` between added tokens (longest first, as the encoder matches them)."""
+    import re
+
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(added, key=len, reverse=True)))
+    for text in texts:
+        yield from (piece for piece in pattern.split(text) if piece)
+
+
+def train_tokenizer(texts: Iterable[str], vocab_size: int, out_dir: Path, spaces: str = "joined") -> int:
     """Train byte-level BPE on ``texts``, write ``tokenizer.json`` + ``tokenizer_config.json``.
 
     Returns the vocabulary size actually reached (a small corpus saturates below ``vocab_size``).
+    With ``spaces="split"`` BPE learns from the text between the added tokens, which is what it
+    will see when encoding; the default trains on the texts as they are (the committed model).
     """
+    added = added_tokens(spaces)
+    if spaces == "split":
+        texts = between_added(texts, added)
     from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_tokenizers
     from tokenizers.models import BPE
     from tokenizers.trainers import BpeTrainer
@@ -115,7 +145,6 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int, out_dir: Path) -> int
     )
     tokenizer.train_from_iterator(texts, trainer=trainer)
     # Not special: like Qwen's, they survive skip_special_tokens (the scorer must see them).
-    added = (*TOOL_TOKENS, *NUMBER_STARTS)
     tokenizer.add_tokens([AddedToken(t, special=False, normalized=False) for t in added])
     out_dir.mkdir(parents=True, exist_ok=True)
     tokenizer.save(str(out_dir / "tokenizer.json"))
