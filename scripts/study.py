@@ -1,7 +1,7 @@
 """Reproduce the seed's preamble study: train on mixed / preambles-removed / clean, score, compare.
 
     .venv/bin/python scripts/study.py [--out docs/study] [--seeds 0 1 2] [--iters N] [--work DIR]
-                                      [--report-only]
+                                      [--report-only] [--jobs N]
 
 Builds one reference-architecture model per (corpus, seed) with identical options, scores each
 on the 57-query main suite and on the held-out suite, and writes report.md, chart.svg,
@@ -37,14 +37,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=("tiny", "demo"), default="tiny", help="model shape (default tiny)")
     parser.add_argument("--work", type=Path, default=None, help="keep models, results and logs here; resume")
     parser.add_argument("--report-only", action="store_true", help="no builds: report what --work holds")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="builds at a time, one BLAS thread each (default 1: seed by seed)"
+    )
     args = parser.parse_args(argv)
     if args.report_only and args.work is None:
         parser.error("--report-only needs --work")
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
     started = time.perf_counter()
     work = args.work or Path(tempfile.mkdtemp(prefix="punie-study-"))
     try:
         config = StudyConfig(
-            work=work, seeds=tuple(args.seeds), iters=args.iters, size=args.size, report_only=args.report_only
+            work=work,
+            seeds=tuple(args.seeds),
+            iters=args.iters,
+            size=args.size,
+            report_only=args.report_only,
+            jobs=args.jobs,
         )
         log(f"study: seeds {list(config.seeds)}, iters {args.iters or 'default'}, work {work}; load {machine_load()}")
         _, runs = execute(config, log)

@@ -1,10 +1,11 @@
-"""The study on small hand-written results documents; the one test that loads a model is marked slow."""
+"""The study on small hand-written results documents; the tests that build or load a model are marked slow."""
 
 from __future__ import annotations
 
 import json
 import runpy
 import shutil
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from punie_eval.study.analysis import (
 )
 from punie_eval.study.chart import svg_chart
 from punie_eval.study.report import spreads, write_report
-from punie_eval.study.run import SUITES, Run, StudyConfig, execute, results_file
+from punie_eval.study.run import SUITES, Run, StudyConfig, build_in_parallel, corpus_dirs, execute, results_file
 
 STUDY = Path(__file__).parents[1] / "scripts" / "study.py"
 
@@ -274,7 +275,7 @@ def _small_files(work: Path, seeds: Sequence[int], suites: Sequence[str]) -> Non
 def test_study_resumes_from_manifests_and_results_alone(tmp_path: Path, report_only: bool) -> None:
     """With every manifest and results file present nothing is built, evaluated or snapshotted."""
     work, out = tmp_path / "work", tmp_path / "out"
-    _small_files(work, (0, 1), SUITES)
+    _small_files(work, (0, 1), list(SUITES))
     before = sorted(p.relative_to(work) for p in work.rglob("*") if p.is_file())
     main = runpy.run_path(str(STUDY))["main"]
     argv = ["--work", str(work), "--out", str(out), "--seeds", "0", "1", *(["--report-only"] if report_only else [])]
@@ -306,3 +307,45 @@ def test_study_adds_heldout_results_to_an_older_work_dir(tmp_path: Path) -> None
         timing = json.loads((work / "timings" / f"{run.arm}-s0.json").read_text(encoding="utf-8"))
         assert "eval_heldout_s" in timing
         assert "eval_s" not in timing
+
+
+def _tiny_corpus(folder: Path, n: int) -> None:
+    """A few chats: enough for a real two-iteration build."""
+    call = '<tool_call>\n<function=execute_code>\n<parameter=code>\nresult = git_status(".")\nprint(result.clean)\n'
+    call += "</parameter>\n</function>\n</tool_call>"
+    chat = {"messages": [{"role": "system", "content": "You are Punie."}, {"role": "user", "content": "Status?"}]}
+    chat["messages"].append({"role": "assistant", "content": call})
+    folder.mkdir(parents=True)
+    for name, count in (("train", n), ("valid", 2)):
+        (folder / f"{name}.jsonl").write_text((json.dumps(chat) + "\n") * count)
+
+
+@pytest.mark.slow
+def test_study_builds_in_parallel_and_a_failed_build_keeps_the_others(tmp_path: Path) -> None:
+    """--jobs 3: real builds overlap in time; one that fails raises only after the others have their models."""
+    work = tmp_path / "work"
+    dirs = corpus_dirs(work)
+    _tiny_corpus(dirs["mixed"], 24)
+    _tiny_corpus(dirs["clean"], 30)
+    dirs["preambles_removed"].mkdir(parents=True)  # no train.jsonl: that build fails
+    (work / "logs").mkdir(parents=True)
+    runs = [Run(arm.name, 0, work / "models" / f"{arm.name}-s0", {}) for arm in ARMS]
+    config = StudyConfig(work=work, seeds=(0,), iters=2, jobs=3)
+    started = time.perf_counter()
+    with pytest.raises(RuntimeError, match="build of preambles_removed-s0 failed"):
+        build_in_parallel(config, runs, dirs, lambda line: None)
+    wall = time.perf_counter() - started
+    built = [r for r in runs if r.arm != "preambles_removed"]
+    assert sum(r.build_s or 0.0 for r in built) > wall  # the two builds overlapped: one after the other sums below
+    for run in built:
+        manifest = json.loads((run.model / "manifest.json").read_text(encoding="utf-8"))
+        assert (manifest["seed"], manifest["training"]["iters"], manifest["corpus"]["dir"]) == (
+            0,
+            2,
+            str(dirs[run.arm]),
+        )
+        assert run.build_s is not None
+        timing = json.loads((work / "timings" / f"{run.model.name}.json").read_text(encoding="utf-8"))
+        assert timing["build_s"] == round(run.build_s, 1)
+    assert not (work / "models" / "preambles_removed-s0").exists()
+    assert "train.jsonl" in (work / "logs" / "build-preambles_removed-s0.log").read_text(encoding="utf-8")
